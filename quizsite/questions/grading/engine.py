@@ -1,0 +1,90 @@
+"""The entry points: validate a spec, and grade a response against it (compiled specs are cached)."""
+
+import json
+import logging
+from functools import lru_cache
+from typing import Any
+
+from quizsite.questions.grading import choice, numeric
+from quizsite.questions.grading.errors import SpecError
+from quizsite.questions.grading.result import Grade
+
+logger = logging.getLogger(__name__)
+
+TYPES = {
+    "single": choice,
+    "multiple": choice,
+    "numeric": numeric,
+}
+# Fields each type reads; a field of another type is reported, anything else (id, prompt...) is ignored.
+FIELDS = {
+    "single": {"choices"},
+    "multiple": {"choices"},
+    "numeric": {"answer", "unit", "tolerance", "partial_tolerance"},
+    "calculated": {"variables", "formula", "unit", "tolerance", "partial_tolerance"},
+    "rubric": {"model_answer", "concepts", "misconceptions", "thresholds"},
+}
+ALL_FIELDS = set().union(*FIELDS.values())
+
+
+def validate_spec(spec: dict) -> list[str]:
+    """Every problem with a spec at once, each prefixed with its field path; [] when it is valid."""
+    if not isinstance(spec, dict):
+        return ["spec: must be a mapping"]
+    kind = spec.get("type")
+    if not isinstance(kind, str) or kind not in TYPES:
+        return [f"type: must be one of {', '.join(TYPES)}, got {kind!r}"]
+    errors = [f"{key}: not used by a {kind} question" for key in spec if key in ALL_FIELDS - FIELDS[kind]]
+    return errors + TYPES[kind].validate(spec)
+
+
+class _SpecKey:
+    """A spec made hashable by its canonical JSON, so equal specs share one compiled form."""
+
+    __slots__ = ("spec", "text", "hash")
+
+    def __init__(self, spec: dict, text: str):
+        self.spec, self.text, self.hash = spec, text, hash(text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SpecKey) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return self.hash
+
+
+@lru_cache(maxsize=1024)
+def _compile_cached(key: _SpecKey) -> Any:
+    return _compile(key.spec)
+
+
+def _compile(spec: dict) -> Any:
+    errors = validate_spec(spec)
+    if errors:
+        raise SpecError(errors)
+    return TYPES[spec["type"]].compile(spec)
+
+
+def compile_spec(spec: dict) -> Any:
+    """The spec checked and compiled for grading (cached); SpecError listing every problem otherwise."""
+    if not isinstance(spec, dict):
+        raise SpecError("spec: must be a mapping")
+    try:
+        text = json.dumps(spec, sort_keys=True, default=repr, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return _compile(spec)
+    return _compile_cached(_SpecKey(spec, text))
+
+
+def grade(spec: dict, response: Any, variables: dict | None = None) -> Grade:
+    """Grade a learner's response. Never raises for anything the learner sends; SpecError for a bad spec
+    or (calculated) a variable the caller did not pass."""
+    compiled = compile_spec(spec)
+    kind = spec["type"]
+    try:
+        return TYPES[kind].grade(compiled, response)
+    except SpecError:
+        raise
+    except Exception:  # a grading bug must not turn a learner's answer into a server error
+        logger.exception("grading failed for a %s question", kind)
+        return Grade.invalid("This answer could not be graded; try writing it differently.", internal_error=True)
