@@ -3,5 +3,7 @@
 from quizsite.questions.grading.engine import grade, validate_spec
 from quizsite.questions.grading.errors import SpecError
 from quizsite.questions.grading.result import Grade, Verdict
+from quizsite.questions.grading.template import render_template
+from quizsite.questions.grading.variables import sample_variables
 
-__all__ = ["Grade", "SpecError", "Verdict", "grade", "validate_spec"]
+__all__ = ["Grade", "SpecError", "Verdict", "grade", "render_template", "sample_variables", "validate_spec"]

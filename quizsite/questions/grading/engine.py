@@ -5,7 +5,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from quizsite.questions.grading import choice, numeric
+from quizsite.questions.grading import calculated, choice, numeric
 from quizsite.questions.grading.errors import SpecError
 from quizsite.questions.grading.result import Grade
 
@@ -15,6 +15,7 @@ TYPES = {
     "single": choice,
     "multiple": choice,
     "numeric": numeric,
+    "calculated": calculated,
 }
 # Fields each type reads; a field of another type is reported, anything else (id, prompt...) is ignored.
 FIELDS = {
@@ -82,6 +83,8 @@ def grade(spec: dict, response: Any, variables: dict | None = None) -> Grade:
     compiled = compile_spec(spec)
     kind = spec["type"]
     try:
+        if kind == "calculated":
+            return calculated.grade(compiled, response, variables)
         return TYPES[kind].grade(compiled, response)
     except SpecError:
         raise
