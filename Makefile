@@ -1,0 +1,44 @@
+# Breaking Point: `make run` serves the site with its task worker; `make test` passes the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: install run test test-fast migrate content model-api bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (see .python-version); found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+content: migrate
+	$(PY) manage.py load_content
+
+run: content
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) honcho start --procfile Procfile --no-prefix
+
+test: install
+	$(PY) -m pytest
+
+# The unit tests only: no browser, no subprocesses.
+test-fast: install
+	$(PY) -m pytest -m "not e2e and not slow"
+
+# The sample model API on :8001, for following the load-testing tutorial by hand.
+model-api: install
+	$(PY) -m labs.model_api --host 127.0.0.1 --port 8001
+
+bench: install
+	$(PY) bench/grading.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

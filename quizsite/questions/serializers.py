@@ -1,0 +1,72 @@
+from rest_framework import serializers
+
+from quizsite.questions.models import Question, Topic
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="slug")
+    question_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "description", "question_count"]
+
+
+class QuestionListSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="slug")
+    topic = serializers.CharField(source="topic.slug")
+    difficulty = serializers.CharField(source="get_difficulty_display")
+    tags = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = ["id", "title", "topic", "type", "difficulty", "tags", "url"]
+
+    def get_tags(self, question: Question) -> list[str]:
+        return [tag.slug for tag in question.tags.all()]
+
+    def get_url(self, question: Question) -> str:
+        return question.get_absolute_url()
+
+
+class QuestionDetailSerializer(QuestionListSerializer):
+    """Everything a learner may see before answering: never the answer key."""
+
+    prompt = serializers.SerializerMethodField()
+    choices = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    variables = serializers.SerializerMethodField()
+
+    class Meta(QuestionListSerializer.Meta):
+        fields = QuestionListSerializer.Meta.fields + ["prompt", "choices", "unit", "variables"]
+
+    def _variables(self, question: Question) -> dict:
+        seed = self.context.get("seed")
+        return question.variables_for(seed) if seed and question.is_calculated else {}
+
+    def get_prompt(self, question: Question) -> str:
+        return question.prompt_text(self._variables(question))
+
+    def get_choices(self, question: Question) -> list[dict[str, str]]:
+        return question.public_choices()
+
+    def get_unit(self, question: Question) -> str:
+        return question.unit()
+
+    def get_variables(self, question: Question) -> dict:
+        return self._variables(question)
+
+
+class GradeRequestSerializer(serializers.Serializer):
+    answer = serializers.JSONField(help_text="A choice id, a list of ids, a number or text such as '200 ms'.")
+
+
+class GradeResponseSerializer(serializers.Serializer):
+    score = serializers.FloatField()
+    verdict = serializers.ChoiceField(choices=["correct", "partial", "incorrect", "invalid"])
+    feedback = serializers.ListField(child=serializers.CharField())
+    expected = serializers.CharField()
+    concepts_found = serializers.ListField(child=serializers.DictField())
+    concepts_missed = serializers.ListField(child=serializers.DictField())
+    explanation = serializers.CharField()

@@ -1,0 +1,80 @@
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from quizsite.questions.models import Question, Tag, Topic
+
+PAGE_SIZE = 30
+
+
+def filtered_questions(params) -> tuple[QuerySet[Question], dict]:
+    """Live questions filtered by topic, tag, difficulty, type and a search text."""
+    questions = Question.objects.live().select_related("topic")
+    chosen = {
+        "topic": params.get("topic", ""),
+        "tag": params.get("tag", ""),
+        "difficulty": params.get("difficulty", ""),
+        "type": params.get("type", ""),
+        "q": params.get("q", "").strip()[:200],
+    }
+    if chosen["topic"]:
+        questions = questions.filter(topic__slug=chosen["topic"])
+    if chosen["tag"]:
+        questions = questions.filter(tags__slug=chosen["tag"])
+    if chosen["difficulty"] in {"1", "2", "3"}:
+        questions = questions.filter(difficulty=int(chosen["difficulty"]))
+    else:
+        chosen["difficulty"] = ""
+    if chosen["type"] in Question.Type.values:
+        questions = questions.filter(type=chosen["type"])
+    else:
+        chosen["type"] = ""
+    if chosen["q"]:
+        for word in chosen["q"].split()[:8]:
+            questions = questions.filter(Q(title__icontains=word) | Q(prompt__icontains=word) | Q(slug__icontains=word))
+    return questions.distinct(), chosen
+
+
+def question_list(request: HttpRequest) -> HttpResponse:
+    questions, chosen = filtered_questions(request.GET)
+    page = Paginator(questions.only("slug", "title", "type", "difficulty", "topic__name", "topic__slug"),
+                     PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "chosen": chosen,
+        "query": query.urlencode(),
+        "topics": Topic.objects.filter(is_retired=False),
+        "tags": Tag.objects.filter(questions__is_retired=False).distinct(),
+        "difficulties": Question.Difficulty.choices,
+        "types": Question.Type.choices,
+    }
+    template = "questions/_results.html" if request.htmx else "questions/list.html"
+    return render(request, template, context)
+
+
+def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    question = get_object_or_404(Question.objects.select_related("topic"), slug=slug, is_retired=False)
+    return render(request, "questions/detail.html", {"question": question, **question_context(request, question)})
+
+
+def question_context(request: HttpRequest, question: Question, seed: str | None = None) -> dict:
+    """Prompt rendering for one learner: calculated questions get their seeded variant."""
+    variables = question.variables_for(seed or learner_seed(request)) if question.is_calculated else {}
+    return {"prompt_html": question.prompt_html(variables), "variables": variables}
+
+
+def learner_seed(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return f"user-{request.user.pk}"
+    if not request.session.session_key:
+        request.session.save()
+    return f"session-{request.session.session_key}"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    topics = Topic.objects.filter(is_retired=False)
+    counts = dict(Question.objects.live().values_list("topic_id").annotate(n=Count("pk")).order_by())
+    return render(request, "home.html", {"topics": [(t, counts.get(t.pk, 0)) for t in topics]})

@@ -1,0 +1,110 @@
+"""Grading an answer and recording it: the one path used by pages and the API."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from quizsite.questions.grading import Grade
+from quizsite.questions.models import Question
+from quizsite.questions.signals import answer_graded
+from quizsite.quizzes.models import Answer, Attempt, Mode, Quiz, QuizItem
+
+MAX_BUILT_QUESTIONS = 50
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Who is answering: a signed-in user, or an anonymous session."""
+
+    user: Any
+    session_key: str
+
+    @property
+    def seed(self) -> str:
+        if self.user.is_authenticated:
+            return f"user-{self.user.pk}"
+        return f"session-{self.session_key}"
+
+
+def learner_for(request) -> Learner:
+    if not request.user.is_authenticated and not request.session.session_key:
+        request.session.save()
+    return Learner(request.user, request.session.session_key or "")
+
+
+def submit_answer(
+    question: Question,
+    response: Any,
+    learner: Learner,
+    now: datetime,
+    attempt: Attempt | None = None,
+    source: str = "question",
+) -> tuple[Grade, Answer | None]:
+    """Grade a response and store it. Invalid input is not stored and costs no attempt."""
+    variables = question.variables_for(attempt.seed_for_variants() if attempt else learner.seed)
+    result = question.grade(response, variables or None)
+    if not result.counts_as_attempt:
+        return result, None
+    answer = Answer.objects.create(
+        question=question,
+        attempt=attempt,
+        user=learner.user if learner.user.is_authenticated else None,
+        session_key="" if learner.user.is_authenticated else learner.session_key,
+        response=_jsonable(response),
+        variables=variables,
+        score=result.score,
+        verdict=str(result.verdict),
+        grade=result.to_dict(),
+        is_late=False,
+        created_at=now,
+    )
+    if learner.user.is_authenticated:
+        answer_graded.send(sender=Question, user=learner.user, question=question, grade=result, source=source)
+    return result, answer
+
+
+def _jsonable(response: Any) -> Any:
+    if isinstance(response, (str, int, float, bool)) or response is None:
+        return response
+    if isinstance(response, (list, tuple)):
+        return [str(item) for item in response]
+    return str(response)
+
+
+class QuizFull(Exception):
+    """Practice allows retries; an exam takes one answer per question until it ends."""
+
+
+def answer_in_attempt(attempt: Attempt, question: Question, response: Any, learner: Learner,
+                      now: datetime) -> tuple[Grade, Answer | None]:
+    if attempt.is_exam:
+        with transaction.atomic():
+            result, answer = submit_answer(question, response, learner, now, attempt, source="quiz")
+            if answer is not None:
+                attempt.answers.filter(question=question).exclude(pk=answer.pk).delete()
+        return result, answer
+    return submit_answer(question, response, learner, now, attempt, source="quiz")
+
+
+def build_quiz(topics: list, difficulty: int | None, count: int, owner, rng: random.Random) -> Quiz:
+    """A quiz of `count` random live questions from the chosen topics (all topics when none)."""
+    questions = Question.objects.live()
+    if topics:
+        questions = questions.filter(topic__in=topics)
+    if difficulty:
+        questions = questions.filter(difficulty=difficulty)
+    # Questions bound to a lab run's numbers need that run; they are asked on the lab page.
+    pool = [q for q in questions.only("pk", "spec", "type", "title") if not q.uses_run_variables]
+    chosen = rng.sample(pool, min(count, len(pool), MAX_BUILT_QUESTIONS))
+    names = ", ".join(t.name for t in topics) if topics else "all topics"
+    quiz = Quiz.objects.create(
+        slug=Quiz.new_slug(),
+        title=f"{len(chosen)} questions: {names}",
+        owner=owner if owner.is_authenticated else None,
+        default_mode=Mode.PRACTICE,
+    )
+    QuizItem.objects.bulk_create(QuizItem(quiz=quiz, question=q, position=i) for i, q in enumerate(chosen))
+    return quiz

@@ -1,0 +1,56 @@
+"""Shared fixtures: personas, the loaded content, fixed clocks."""
+
+import pytest
+from django.core.management import call_command
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The whole content tree, loaded once; each test's transaction is rolled back over it."""
+    with django_db_blocker.unblock():
+        call_command("load_content", verbosity=0)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def learner(django_user_model):
+    return django_user_model.objects.create_user("learner", "learner@example.com", PASSWORD)
+
+
+@pytest.fixture
+def other_learner(django_user_model):
+    return django_user_model.objects.create_user("other", "other@example.com", PASSWORD)
+
+
+@pytest.fixture
+def staff_author(django_user_model):
+    return django_user_model.objects.create_superuser("author", "author@example.com", PASSWORD)
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def pytest_configure(config):
+    """Tests render templates without collectstatic: plain static storage, no manifest."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
