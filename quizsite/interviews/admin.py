@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from quizsite.interviews.models import Interview, InterviewQuestion
+
+
+class InterviewQuestionInline(admin.TabularInline):
+    model = InterviewQuestion
+    fields = ["position", "question", "started_at", "ended_at", "saved_at", "is_late", "override_score"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Interview)
+class InterviewAdmin(admin.ModelAdmin):
+    list_display = ["pk", "user", "track", "duration_minutes", "question_count", "with_interviewer", "status",
+                    "started_at", "score"]
+    list_filter = ["status", "track", "with_interviewer"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__username"]
+    inlines = [InterviewQuestionInline]
+
+
+@admin.register(InterviewQuestion)
+class InterviewQuestionAdmin(admin.ModelAdmin):
+    list_display = ["interview", "position", "question", "saved_at", "is_late", "override_score"]
+    list_filter = ["is_late"]
+    raw_id_fields = ["interview", "question"]

@@ -1,0 +1,44 @@
+"""What happens when an interview ends: the answers reach the study schedule, missed concepts become cards."""
+
+from datetime import datetime
+
+from quizsite.interviews.models import Interview, InterviewQuestion
+from quizsite.questions.models import Question
+from quizsite.questions.signals import answer_graded
+
+
+def finish_interview(interview: Interview, now: datetime) -> bool:
+    """Finish the session once: send each graded answer on, and turn missed concepts into flashcards."""
+    if not interview.finish(now):
+        return False
+    items = interview.asked_items()
+    for item in items:
+        result = item.final_grade()
+        if result is not None:
+            answer_graded.send(sender=Question, user=interview.user, question=item.question, grade=result,
+                               source="interview")
+    interview.flashcards = make_flashcards(interview.user, items)
+    interview.save(update_fields=["flashcards"])
+    return True
+
+
+def flashcard_for(item: InterviewQuestion, concept: dict) -> tuple[str, str, list[str]]:
+    """(front, back, tags) of the card for one concept the candidate missed."""
+    question = item.question
+    front = f"\u201c{question.title}\u201d: explain a point interviewers listen for. {concept['label']}."
+    back = concept.get("feedback") or concept["label"]
+    tags = ["interview", question.topic.slug, question.competency]
+    return front, back, tags
+
+
+def make_flashcards(user, items: list[InterviewQuestion]) -> list[dict]:
+    """One personal card per concept missed by both the grader and the interviewer (idempotent)."""
+    from quizsite.cards.services import add_personal_card
+
+    made = []
+    for item in items:
+        for concept in item.missed_concepts():
+            front, back, tags = flashcard_for(item, concept)
+            add_personal_card(user, front, back, tags, source="interview")
+            made.append({"question": item.question.slug, "concept": concept["id"], "front": front, "back": back})
+    return made
