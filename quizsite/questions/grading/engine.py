@@ -5,7 +5,7 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from quizsite.questions.grading import calculated, choice, numeric
+from quizsite.questions.grading import calculated, choice, numeric, rubric
 from quizsite.questions.grading.errors import SpecError
 from quizsite.questions.grading.result import Grade
 
@@ -16,6 +16,7 @@ TYPES = {
     "multiple": choice,
     "numeric": numeric,
     "calculated": calculated,
+    "rubric": rubric,
 }
 # Fields each type reads; a field of another type is reported, anything else (id, prompt...) is ignored.
 FIELDS = {
@@ -90,4 +91,6 @@ def grade(spec: dict, response: Any, variables: dict | None = None) -> Grade:
         raise
     except Exception:  # a grading bug must not turn a learner's answer into a server error
         logger.exception("grading failed for a %s question", kind)
-        return Grade.invalid("This answer could not be graded; try writing it differently.", internal_error=True)
+        return Grade.invalid(
+            "This answer could not be graded; try writing it differently.", internal_error=True
+        )
