@@ -81,9 +81,32 @@ def _aliases() -> dict[str, Unit]:
     add("d", time, 86400.0, "day", "days")
 
     rate = Dimension.RATE
-    numerators = ("", "r", "q", "req", "reqs", "request", "requests", "query", "queries", "call", "calls",
-                  "hit", "hits", "op", "ops", "tx", "transaction", "transactions", "msg", "msgs", "message",
-                  "messages", "event", "events")
+    numerators = (
+        "",
+        "r",
+        "q",
+        "req",
+        "reqs",
+        "request",
+        "requests",
+        "query",
+        "queries",
+        "call",
+        "calls",
+        "hit",
+        "hits",
+        "op",
+        "ops",
+        "tx",
+        "transaction",
+        "transactions",
+        "msg",
+        "msgs",
+        "message",
+        "messages",
+        "event",
+        "events",
+    )
     periods = {
         ("req/s", 1.0): ("s", "sec", "second"),
         ("req/min", 1 / 60): ("m", "min", "minute"),
@@ -101,18 +124,23 @@ def _aliases() -> dict[str, Unit]:
 
     data = Dimension.DATA
     add("B", data, 1.0, "byte", "bytes")
-    for prefix, power, name in (("K", 1, "kilo"), ("M", 2, "mega"), ("G", 3, "giga"), ("T", 4, "tera"),
-                                ("P", 5, "peta")):
-        add(f"{prefix}B", data, 1000.0 ** power, f"{name}byte", f"{name}bytes")
-        add(f"{prefix}iB", data, 1024.0 ** power, f"{name[:2]}bibyte", f"{name[:2]}bibytes")
+    for prefix, power, name in (
+        ("K", 1, "kilo"),
+        ("M", 2, "mega"),
+        ("G", 3, "giga"),
+        ("T", 4, "tera"),
+        ("P", 5, "peta"),
+    ):
+        add(f"{prefix}B", data, 1000.0**power, f"{name}byte", f"{name}bytes")
+        add(f"{prefix}iB", data, 1024.0**power, f"{name[:2]}bibyte", f"{name[:2]}bibytes")
 
     bandwidth = Dimension.BANDWIDTH
     add("B/s", bandwidth, 1.0, "bytes/s", "bytes/sec", "bytes/second")
     for prefix, power in (("K", 1), ("M", 2), ("G", 3), ("T", 4)):
-        add(f"{prefix}B/s", bandwidth, 1000.0 ** power, f"{prefix}B/sec")
-        add(f"{prefix}iB/s", bandwidth, 1024.0 ** power)
+        add(f"{prefix}B/s", bandwidth, 1000.0**power, f"{prefix}B/sec")
+        add(f"{prefix}iB/s", bandwidth, 1024.0**power)
         # "Mbps" is megabits, as network people write it; "MB/s" is megabytes.
-        add(f"{prefix}bit/s", bandwidth, 1000.0 ** power / 8, f"{prefix}bps", f"{prefix}bits/s")
+        add(f"{prefix}bit/s", bandwidth, 1000.0**power / 8, f"{prefix}bps", f"{prefix}bits/s")
     add("bit/s", bandwidth, 1 / 8, "bps", "bits/s")
 
     count = Dimension.COUNT
@@ -131,10 +159,43 @@ def _plural(word: str) -> str:
 # Words that may follow a plain count ("10,000 users"); any of them may also be a question's unit.
 COUNT_NOUNS = tuple(
     word
-    for singular in ("request", "req", "query", "user", "server", "replica", "instance", "machine", "node",
-                     "pod", "worker", "connection", "thread", "process", "core", "cpu", "host", "item",
-                     "error", "failure", "call", "person", "customer", "session", "message", "event",
-                     "record", "row", "task", "job", "container", "vm", "gpu", "partition", "shard")
+    for singular in (
+        "request",
+        "req",
+        "query",
+        "user",
+        "server",
+        "replica",
+        "instance",
+        "machine",
+        "node",
+        "pod",
+        "worker",
+        "connection",
+        "thread",
+        "process",
+        "core",
+        "cpu",
+        "host",
+        "item",
+        "error",
+        "failure",
+        "call",
+        "person",
+        "customer",
+        "session",
+        "message",
+        "event",
+        "record",
+        "row",
+        "task",
+        "job",
+        "container",
+        "vm",
+        "gpu",
+        "partition",
+        "shard",
+    )
     for word in (singular, _plural(singular))
 )
 
@@ -152,9 +213,18 @@ _UNITS: dict[str, Unit] = {}
 # Scale words after a number: "10k", "3.2 M", "2bn". "m" and "b" are resolved by the expected dimension
 # ("5m" is 5 minutes when a time is expected and 5 million otherwise; "5B" is bytes or a billion).
 _MULTIPLIERS: dict[str, float] = {
-    "thousand": 1e3, "thousands": 1e3, "k": 1e3,
-    "million": 1e6, "millions": 1e6, "mil": 1e6, "mn": 1e6, "m": 1e6,
-    "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "mil": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "billions": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
 }
 _MULTIPLIER_ORDER = sorted(_MULTIPLIERS, key=len, reverse=True)
 
@@ -228,8 +298,8 @@ def _candidates(rest: str, expected: Unit) -> list[tuple[float, Unit]]:
     for word in _MULTIPLIER_ORDER:
         if not key.startswith(word):
             continue
-        remainder = key[len(word):].strip()
-        if len(word) > 1 and key[len(word):][:1].isalpha():
+        remainder = key[len(word) :].strip()
+        if len(word) > 1 and key[len(word) :][:1].isalpha():
             continue  # "thousands" is not "thousand" + "s"
         tail = expected if not remainder else lookup_unit(remainder)
         if tail is not None:
@@ -240,14 +310,15 @@ def _candidates(rest: str, expected: Unit) -> list[tuple[float, Unit]]:
 def parse_quantity(response: object, expected_unit: str = "") -> Quantity:
     """Read a learner's answer as a quantity in `expected_unit`; UnitError (with a message) otherwise."""
     expected = unit_or_error(expected_unit)
-    if isinstance(response, bool) or not isinstance(response, (str, numbers.Real)):
+    is_number = isinstance(response, numbers.Number) and not isinstance(response, (bool, complex))
+    if not (is_number or isinstance(response, str)):
         if isinstance(response, (list, tuple, set, dict)):
             raise UnitError("Enter a single number.")
         raise UnitError("Enter a number, for example " + DESCRIPTIONS[expected.dimension][1] + ".")
-    if isinstance(response, numbers.Real):
+    if is_number:
         try:
             value = float(response)
-        except (OverflowError, ValueError):
+        except (OverflowError, ValueError, TypeError):
             raise UnitError("That number is too large.") from None
         return Quantity(_finite(value), _finite(value), expected)
     if len(response) > MAX_INPUT_CHARS:
@@ -265,9 +336,11 @@ def parse_quantity(response: object, expected_unit: str = "") -> Quantity:
     if abs(exponent) > 400:
         raise UnitError("That number is too large." if exponent > 0 else "That number is too small.")
     number = _finite(float(f"{match['sign']}{mantissa}e{exponent}"))
-    rest = text[match.end():].strip()
+    rest = text[match.end() :].strip()
     if re.match(r"^,\d", rest):
-        raise UnitError(f"{text!r} is ambiguous: write decimals with a point and thousands with commas (1,500.5).")
+        raise UnitError(
+            f"{text!r} is ambiguous: write decimals with a point and thousands with commas (1,500.5)."
+        )
     if re.match(r"^[-–~]\s*\d", rest) or re.match(r"^(to|or|and)\s+\d", rest, re.IGNORECASE):
         raise UnitError("Give one number, not a range.")
     candidates = _candidates(rest, expected)

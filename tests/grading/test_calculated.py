@@ -84,7 +84,11 @@ def test_missing_run_variable_is_a_spec_error(variables):
 
 def test_division_by_zero_in_a_variant_is_a_spec_error():
     """A formula that cannot be evaluated for the given values raises SpecError, not a learner error."""
-    spec = {"type": "calculated", "variables": {"rps": {"from_run": "rps", "sample": 10}}, "formula": "1000 / rps"}
+    spec = {
+        "type": "calculated",
+        "variables": {"rps": {"from_run": "rps", "sample": 10}},
+        "formula": "1000 / rps",
+    }
     with pytest.raises(SpecError, match="division by zero"):
         grade(spec, "1", {"rps": 0})
 
@@ -120,7 +124,11 @@ def test_a_learners_variant_is_stable_across_releases():
         "formula": "users",
     }
     assert sample_variables(spec, "learner-1") == {
-        "users": 800, "fanout": 3, "rate": 1.536, "n": 8, "daily": 1_000_000,
+        "users": 800,
+        "fanout": 3,
+        "rate": 1.536,
+        "n": 8,
+        "daily": 1_000_000,
     }
 
 
@@ -134,7 +142,7 @@ def test_adding_a_variable_keeps_the_others():
 
 @pytest.mark.parametrize("seed", range(40))
 def test_sampled_values_respect_the_definitions(seed):
-    """Ranges give values on their steps within bounds; choices come from the list; run variables are skipped."""
+    """Ranges give values on their steps within bounds; choices come from the list; run variables skipped."""
     spec = {
         "type": "calculated",
         "variables": {
@@ -180,5 +188,12 @@ def test_sample_variables_with_a_bad_definition_is_a_spec_error():
 )
 def test_render_template(text, expected):
     """Placeholders become nicely formatted numbers; unknown names are left as they are."""
-    variables = {"users": 1000.0, "p99_ms": 238.41234, "ratio": 0.99, "tiny": 0.99999, "big": 12345.6, "city": "NY"}
+    variables = {
+        "users": 1000.0,
+        "p99_ms": 238.41234,
+        "ratio": 0.99,
+        "tiny": 0.99999,
+        "big": 12345.6,
+        "city": "NY",
+    }
     assert render_template(text, variables) == expected

@@ -8,7 +8,12 @@ SINGLE = {
     "type": "single",
     "choices": [
         {"id": "a", "text": "The average latency", "correct": False, "feedback": "The mean hides the tail."},
-        {"id": "b", "text": "The 99th percentile latency", "correct": True, "feedback": "99% are at or below."},
+        {
+            "id": "b",
+            "text": "The 99th percentile latency",
+            "correct": True,
+            "feedback": "99% are at or below.",
+        },
         {"id": "c", "text": "The maximum latency", "correct": False},
     ],
 }
@@ -107,7 +112,9 @@ def test_multiple_feedback_names_each_right_wrong_and_missed_pick():
         "✗ Wrong pick: c) The colour of the logo — Not a latency cause.",
         "✗ Missed: d) Blocking calls in async handlers",
     ]
-    assert result.expected == "a) CPU saturation; b) Slow database queries; d) Blocking calls in async handlers"
+    assert (
+        result.expected == "a) CPU saturation; b) Slow database queries; d) Blocking calls in async handlers"
+    )
     assert result.details["selected"] == ["a", "c"]
 
 

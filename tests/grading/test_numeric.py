@@ -14,8 +14,22 @@ P99 = {
 
 
 @pytest.mark.parametrize(
-    "response", ["200", "200 ms", "200ms", "0.2 s", "0.2s", "200000 µs", "200,000 us", 200, 200.0, "196", "204",
-                 "0.204 s", " 200 "]
+    "response",
+    [
+        "200",
+        "200 ms",
+        "200ms",
+        "0.2 s",
+        "0.2s",
+        "200000 µs",
+        "200,000 us",
+        200,
+        200.0,
+        "196",
+        "204",
+        "0.204 s",
+        " 200 ",
+    ],
 )
 def test_answers_within_tolerance_are_correct(response):
     """Any unit of time is converted; ±2% of 200 ms is 196..204 ms."""
@@ -60,7 +74,9 @@ def test_feedback_shows_the_conversion_of_another_unit():
 def test_correct_feedback():
     """An exact answer is confirmed; a close one says it is within the band."""
     assert grade(P99, "200").feedback == ["Correct: 200 ms."]
-    assert grade(P99, "203").feedback == ["Correct: your answer, 203 ms, is within ±2% of the expected 200 ms."]
+    assert grade(P99, "203").feedback == [
+        "Correct: your answer, 203 ms, is within ±2% of the expected 200 ms."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +128,9 @@ def test_absolute_tolerance_wins_when_wider():
     spec = {"type": "numeric", "answer": 200, "unit": "ms", "tolerance": {"relative": 0.01, "absolute": 5}}
     assert grade(spec, "205").verdict == Verdict.CORRECT
     assert grade(spec, "205.5").verdict == Verdict.INCORRECT
-    assert grade(spec, "190").feedback == ["Your answer, 190 ms, is 5.0% below the expected 200 ms (allowed ±5 ms)."]
+    assert grade(spec, "190").feedback == [
+        "Your answer, 190 ms, is 5.0% below the expected 200 ms (allowed ±5 ms)."
+    ]
 
 
 def test_relative_tolerance_wins_when_wider():
@@ -130,7 +148,9 @@ def test_default_tolerance_is_one_percent():
     assert grade(spec, "10,101").verdict == Verdict.INCORRECT
 
 
-@pytest.mark.parametrize("response", ["10000", "10,000", "10 000", "10_000", "10k", "10K", "1e4", "1E4", "10000.0"])
+@pytest.mark.parametrize(
+    "response", ["10000", "10,000", "10 000", "10_000", "10k", "10K", "1e4", "1E4", "10000.0"]
+)
 def test_grading_ignores_thousands_separators_and_suffixes(response):
     """Every way of writing ten thousand is the same answer."""
     assert grade({"type": "numeric", "answer": 10_000}, response).verdict == Verdict.CORRECT
@@ -158,7 +178,9 @@ def test_units_of_every_dimension(spec, response):
 def test_zero_expected_reports_an_absolute_offset():
     """With an expected 0 there is no percentage: the offset is in the unit."""
     spec = {"type": "numeric", "answer": 0, "unit": "ms", "tolerance": {"absolute": 1}}
-    assert grade(spec, "3 ms").feedback == ["Your answer, 3 ms, is 3 ms above the expected 0 ms (allowed ±1 ms)."]
+    assert grade(spec, "3 ms").feedback == [
+        "Your answer, 3 ms, is 3 ms above the expected 0 ms (allowed ±1 ms)."
+    ]
 
 
 def test_wrong_dimension_is_invalid_with_a_message():

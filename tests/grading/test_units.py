@@ -15,8 +15,26 @@ from quizsite.lib.units import (
 
 @pytest.mark.parametrize(
     "text",
-    ["10000", "10,000", "10 000", "10\u00a0000", "10\u202f000", "10_000", "10k", "10K", "1e4", "1E4",
-     "10 k", "10 thousand", "1.0e4", "+10000", "~10000", "about 10,000", "10000.", "1×10^4"],
+    [
+        "10000",
+        "10,000",
+        "10 000",
+        "10\u00a0000",
+        "10\u202f000",
+        "10_000",
+        "10k",
+        "10K",
+        "1e4",
+        "1E4",
+        "10 k",
+        "10 thousand",
+        "1.0e4",
+        "+10000",
+        "~10000",
+        "about 10,000",
+        "10000.",
+        "1×10^4",
+    ],
 )
 def test_count_spellings(text):
     """Thousands separators, k suffixes and exponents all read as ten thousand."""
@@ -115,7 +133,7 @@ def test_other_dimensions_and_suffixes(text, unit, expected):
 
 
 def test_b_after_a_number_depends_on_the_expected_dimension():
-    """"5B" is five bytes when a data size is expected and five billion for a plain count."""
+    """ "5B" is five bytes when a data size is expected and five billion for a plain count."""
     assert parse_quantity("5B", "GB").value == pytest.approx(5e-9)
     assert parse_quantity("5B", "").value == 5e9
 
@@ -168,7 +186,9 @@ def test_unreadable_answers_say_why(text, unit, message):
         parse_quantity(text, unit)
 
 
-@pytest.mark.parametrize("response", [None, [1, 2], {"a": 1}, b"10", True, float("nan"), float("inf"), 10**400])
+@pytest.mark.parametrize(
+    "response", [None, [1, 2], {"a": 1}, b"10", True, float("nan"), float("inf"), 10**400]
+)
 def test_non_text_responses_are_rejected(response):
     """Only text and real numbers are quantities; NaN, infinities and booleans are not."""
     with pytest.raises(UnitError):
@@ -183,9 +203,15 @@ def test_unknown_expected_unit_is_an_error():
 
 @pytest.mark.parametrize(
     ("symbol", "dimension", "canonical"),
-    [("ms", Dimension.TIME, "ms"), ("rps", Dimension.RATE, "req/s"), ("%", Dimension.FRACTION, "%"),
-     ("GiB", Dimension.DATA, "GiB"), ("", Dimension.COUNT, ""), ("users", Dimension.COUNT, "users"),
-     ("Mbps", Dimension.BANDWIDTH, "Mbit/s")],
+    [
+        ("ms", Dimension.TIME, "ms"),
+        ("rps", Dimension.RATE, "req/s"),
+        ("%", Dimension.FRACTION, "%"),
+        ("GiB", Dimension.DATA, "GiB"),
+        ("", Dimension.COUNT, ""),
+        ("users", Dimension.COUNT, "users"),
+        ("Mbps", Dimension.BANDWIDTH, "Mbit/s"),
+    ],
 )
 def test_lookup_unit(symbol, dimension, canonical):
     """Aliases resolve to one canonical unit of the right dimension."""
@@ -225,8 +251,16 @@ def test_format_quantity(value, unit, text):
 
 @pytest.mark.parametrize(
     ("value", "sig", "text"),
-    [(1234.5678, 6, "1,234.57"), (0.99999, 3, "1"), (0.99999, 5, "0.99999"), (9.996, 3, "10"),
-     (-1450.2, 3, "-1,450"), (float("inf"), 3, "∞"), (float("nan"), 3, "NaN"), (0, 3, "0")],
+    [
+        (1234.5678, 6, "1,234.57"),
+        (0.99999, 3, "1"),
+        (0.99999, 5, "0.99999"),
+        (9.996, 3, "10"),
+        (-1450.2, 3, "-1,450"),
+        (float("inf"), 3, "∞"),
+        (float("nan"), 3, "NaN"),
+        (0, 3, "0"),
+    ],
 )
 def test_format_number(value, sig, text):
     """Significant figures apply to fractions; integer digits are never replaced by zeros."""

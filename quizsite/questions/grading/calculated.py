@@ -7,9 +7,14 @@ from typing import Any
 from quizsite.lib.units import format_number
 from quizsite.questions.grading import checks, numeric
 from quizsite.questions.grading.errors import SpecError
-from quizsite.questions.grading.expr import CONSTANTS, Expression, ExprError, parse_expression
+from quizsite.questions.grading.expr import CONSTANTS, ExprError, Expression, parse_expression
 from quizsite.questions.grading.result import Grade, Verdict
-from quizsite.questions.grading.variables import Variable, parse_variables, validate_variables, validation_points
+from quizsite.questions.grading.variables import (
+    Variable,
+    parse_variables,
+    validate_variables,
+    validation_points,
+)
 
 MAX_FORMULA_ERRORS = 3
 
@@ -42,7 +47,9 @@ def validate(spec: dict) -> list[str]:
     declared = set(spec.get("variables") or {})
     undeclared = sorted(expression.names - declared - set(CONSTANTS))
     if undeclared:
-        return [f"formula: uses undeclared variable {name!r}; declare it under variables" for name in undeclared]
+        return [
+            f"formula: uses undeclared variable {name!r}; declare it under variables" for name in undeclared
+        ]
     compiled = compile(spec)
     problems: list[str] = []
     for point in validation_points(compiled.variables):
@@ -64,7 +71,9 @@ def compile(spec: dict) -> CalculatedSpec:
     return CalculatedSpec(numeric.compile(spec), parse_expression(spec["formula"]), parse_variables(spec))
 
 
-def expected_value(spec: CalculatedSpec, variables: Mapping[str, Any] | None) -> tuple[float, dict[str, float]]:
+def expected_value(
+    spec: CalculatedSpec, variables: Mapping[str, Any] | None
+) -> tuple[float, dict[str, float]]:
     """The formula's value for these variables, and the values it used; SpecError when one is missing."""
     values = {**spec.fixed, **(variables or {})}
     missing = sorted(n for n in spec.expression.names if n not in values and n not in CONSTANTS)

@@ -31,8 +31,15 @@ def text(item: dict, key: str, path: str, required: bool = True) -> list[str]:
     return []
 
 
-def number(item: dict, key: str, path: str, required: bool = True, minimum: float | None = None,
-           above: float | None = None, maximum: float | None = None) -> list[str]:
+def number(
+    item: dict,
+    key: str,
+    path: str,
+    required: bool = True,
+    minimum: float | None = None,
+    above: float | None = None,
+    maximum: float | None = None,
+) -> list[str]:
     """Errors for a field that must be a finite number within optional bounds."""
     if key not in item:
         return [f"{at(path, key)}: required"] if required else []

@@ -95,7 +95,12 @@ def compile(spec: dict) -> ChoiceSpec:
     return ChoiceSpec(
         multiple=spec["type"] == "multiple",
         choices=tuple(
-            Choice(c["id"].strip(), c["text"].strip(), c.get("correct") is True, (c.get("feedback") or "").strip())
+            Choice(
+                c["id"].strip(),
+                c["text"].strip(),
+                c.get("correct") is True,
+                (c.get("feedback") or "").strip(),
+            )
             for c in spec["choices"]
         ),
     )
@@ -176,6 +181,10 @@ def _grade_multiple(spec: ChoiceSpec, picks: list[Choice]) -> Grade:
             feedback.append(choice.line("✓") if choice.correct else choice.line("✗", "Wrong pick: "))
         elif choice.correct:
             feedback.append(choice.line("✗", "Missed: "))
-    details = {"selected": [c.id for c in picks], "correct": [c.id for c in spec.correct],
-               "right_picks": right, "wrong_picks": wrong}
+    details = {
+        "selected": [c.id for c in picks],
+        "correct": [c.id for c in spec.correct],
+        "right_picks": right,
+        "wrong_picks": wrong,
+    }
     return Grade(score, verdict, feedback, spec.expected, details=details)

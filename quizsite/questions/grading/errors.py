@@ -2,7 +2,7 @@
 
 
 class SpecError(Exception):
-    """A question spec that cannot be graded (bad spec, missing run variable); `.errors` lists every problem."""
+    """A spec that cannot be graded (bad spec, missing run variable); `.errors` lists every problem."""
 
     def __init__(self, errors: list[str] | str):
         self.errors = [errors] if isinstance(errors, str) else list(errors)

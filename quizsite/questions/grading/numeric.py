@@ -43,7 +43,7 @@ class Tolerance:
         return abs(value - expected) <= band * (1 + 1e-9) + 1e-12 * abs(expected)
 
     def describe(self, expected: float, unit: str) -> str:
-        """"±2%" or "±5 ms", whichever is the wider at this expected value; "exactly" for no slack."""
+        """ "±2%" or "±5 ms", whichever is the wider at this expected value; "exactly" for no slack."""
         if self.band(expected) == 0:
             return "no difference"
         if self.relative * abs(expected) >= self.absolute:
@@ -66,7 +66,9 @@ def validate_tolerance(spec: dict, key: str) -> list[str]:
         return []
     value = spec[key]
     if not isinstance(value, dict) or not value or not set(value) <= TOLERANCE_KEYS:
-        return [f"{key}: must be a mapping with relative (0.02 is ±2%) and/or absolute (in the answer's unit)"]
+        return [
+            f"{key}: must be a mapping with relative (0.02 is ±2%) and/or absolute (in the answer's unit)"
+        ]
     return checks.number(value, "relative", key, required=False, minimum=0, maximum=1) + checks.number(
         value, "absolute", key, required=False, minimum=0
     )
@@ -163,11 +165,17 @@ def grade(spec: NumericSpec, response: Any, expected: float | None = None) -> Gr
             f"Close: your answer, {shown}, is {offset} the expected {expected_text} "
             f"(full marks within {allowed}, half marks within {partial.describe(expected, spec.unit)})."
         )
-        return Grade(PARTIAL_SCORE, Verdict.PARTIAL, [line, *_hints(value, expected, spec.unit)], expected_text,
-                     details=details)
+        return Grade(
+            PARTIAL_SCORE,
+            Verdict.PARTIAL,
+            [line, *_hints(value, expected, spec.unit)],
+            expected_text,
+            details=details,
+        )
     line = f"Your answer, {shown}, is {offset} the expected {expected_text} (allowed {allowed})."
-    return Grade(0.0, Verdict.INCORRECT, [line, *_hints(value, expected, spec.unit)], expected_text,
-                 details=details)
+    return Grade(
+        0.0, Verdict.INCORRECT, [line, *_hints(value, expected, spec.unit)], expected_text, details=details
+    )
 
 
 def _shown(quantity: Quantity, unit: str, band: float) -> str:
@@ -180,7 +188,7 @@ def _shown(quantity: Quantity, unit: str, band: float) -> str:
 
 
 def _offset(value: float, expected: float, unit: str) -> str:
-    """"5.0% above" / "3 ms below": how far off, relative when the expected value is not zero."""
+    """ "5.0% above" / "3 ms below": how far off, relative when the expected value is not zero."""
     direction = "above" if value > expected else "below"
     if expected == 0:
         return f"{format_quantity(abs(value - expected), unit)} {direction}"
@@ -211,8 +219,10 @@ def _hints(value: float, expected: float, unit: str) -> list[str]:
             if abs(abs(log_ratio) - math.log10(factor)) < 0.03:
                 hints.append(f"Off by a factor of {factor}: check the conversion between {pair}.")
     if dimension == Dimension.FRACTION and abs(log_ratio + 2) < 0.03:
-        hints.append(f"This answer is in percent: write {format_quantity(value * 100, '%')}, not "
-                     f"{format_number(value)}.")
+        hints.append(
+            f"This answer is in percent: write {format_quantity(value * 100, '%')}, not "
+            f"{format_number(value)}."
+        )
     binary = (abs(abs(log_ratio) - power * math.log10(1.024)) < 0.0005 for power in (1, 2, 3, 4))
     if dimension in (Dimension.DATA, Dimension.BANDWIDTH) and any(binary):
         hints.append("Check decimal and binary units: 1 GB is 1,000,000,000 bytes, 1 GiB is 1,073,741,824.")

@@ -72,8 +72,12 @@ def validate_variables(spec: dict) -> list[str]:
     errors: list[str] = []
     for name, definition in variables.items():
         path = checks.at("variables", str(name))
-        if (not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name)
-                or name.startswith("_")):
+        if (
+            not isinstance(name, str)
+            or not name.isidentifier()
+            or keyword.iskeyword(name)
+            or name.startswith("_")
+        ):
             errors.append(f"{path}: a variable name must be a plain identifier such as users or p99_ms")
             continue
         if name in FUNCTIONS or name in CONSTANTS:
@@ -84,8 +88,10 @@ def validate_variables(spec: dict) -> list[str]:
             continue
         kind = _form(definition)
         if kind is None:
-            errors.append(f"{path}: give exactly one of {{min, max, step}}, {{choices}}, {{value}} or "
-                          "{from_run, sample}")
+            errors.append(
+                f"{path}: give exactly one of {{min, max, step}}, {{choices}}, {{value}} or "
+                "{from_run, sample}"
+            )
             continue
         errors += _validate_form(kind, definition, path)
     return errors
@@ -103,8 +109,11 @@ def _validate_form(kind: str, definition: dict, path: str) -> list[str]:
         values = definition["choices"]
         if not isinstance(values, list) or not values:
             return [f"{path}.choices: must be a non-empty list of numbers"]
-        return [f"{checks.at(path + '.choices', i)}: must be a number, got {v!r}"
-                for i, v in enumerate(values) if not checks.is_number(v)]
+        return [
+            f"{checks.at(path + '.choices', i)}: must be a number, got {v!r}"
+            for i, v in enumerate(values)
+            if not checks.is_number(v)
+        ]
     errors = checks.number(definition, "min", path) + checks.number(definition, "max", path)
     errors += checks.number(definition, "step", path, required=False, above=0)
     if errors:
@@ -129,8 +138,9 @@ def parse_variables(spec: dict) -> tuple[Variable, ...]:
             low, high = definition["min"], definition["max"]
             step = definition.get("step")
             integer = isinstance(low, int) and isinstance(high, int)
-            result.append(Variable(name, kind, float(low), float(high), None if step is None else float(step),
-                                   integer))
+            result.append(
+                Variable(name, kind, float(low), float(high), None if step is None else float(step), integer)
+            )
         elif kind == "choices":
             result.append(Variable(name, kind, choices=tuple(float(c) for c in definition["choices"])))
         elif kind == "value":
