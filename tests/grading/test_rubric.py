@@ -408,3 +408,21 @@ def test_equal_specs_share_one_compiled_rubric():
     reordered = dict(reversed(list(P99.items())))
     assert compile_spec(P99) is compile_spec(reordered)
     assert compile_spec(P99) is not compile_spec(DEBUG)
+
+
+def test_a_memo_cleared_by_another_request_does_not_break_grading(monkeypatch):
+    """Spelling matches are used as computed, not read back from the shared memo that a concurrent
+    request may clear at that very moment."""
+    from quizsite.questions.grading import matcher
+
+    remember = matcher.Vocabulary._remember
+
+    def remember_then_cleared(self, new):
+        results = remember(self, new)
+        self._memo.clear()  # what another thread may do right now
+        return results
+
+    monkeypatch.setattr(matcher.Vocabulary, "_remember", remember_then_cleared)
+    result = grade(SMALL, "Profilling it, then qwertyuiop.")
+    assert "internal_error" not in result.details
+    assert [c["id"] for c in result.concepts_found] == ["profile"]

@@ -57,11 +57,12 @@ class Vocabulary:
                 if result[-1] is None:
                     new[word] = stem
         if new:
-            self._remember(new)
-            result = [self._memo[w] if r is None else r for w, r in zip(words, result)]
+            fresh = self._remember(new)
+            result = [fresh[w] if r is None else r for w, r in zip(words, result)]
         return result  # type: ignore[return-value]
 
-    def _remember(self, new: dict[str, str]) -> None:
+    def _remember(self, new: dict[str, str]) -> dict[str, tuple[int, ...]]:
+        """Compare new words with the vocabulary in one batch; memoise and return the results."""
         queries: list[tuple[str, str]] = []  # (form, word it came from)
         for word, stem in new.items():
             queries.append((word, word))
@@ -78,10 +79,11 @@ class Vocabulary:
             for other, word_id in self._by_letters.get("".join(sorted(form)), ()):
                 if OSA.distance(form, other) == 1:  # one swapped pair: "cahce" for "cache"
                     found[word].add(word_id)
-        if len(self._memo) + len(new) > MEMO_LIMIT:
-            self._memo.clear()
-        for word, ids in found.items():
-            self._memo[word] = tuple(sorted(ids))
+        results = {word: tuple(sorted(ids)) for word, ids in found.items()}
+        if len(self._memo) + len(results) > MEMO_LIMIT:
+            self._memo.clear()  # another thread may be reading: results are returned, not read back
+        self._memo.update(results)
+        return results
 
 
 def _fuzzy_form(form: str) -> bool:
