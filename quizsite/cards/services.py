@@ -5,7 +5,8 @@ Seams: `add_personal_card()` (the interview scorecard turns missed concepts into
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from quizsite.cards.models import (
     Review,
     front_digest,
 )
+from quizsite.lib.markdown import render_markdown
 from quizsite.questions.models import Question
 
 MAX_FRONT = 5000
@@ -100,6 +102,30 @@ class FlashCard:
             return {}
         return self.question.variables_for(f"user-{self.user.pk}")
 
+    @property
+    def prompt_html(self) -> str:
+        if self.question:
+            return self.question.prompt_html(self.variables or None)
+        return render_markdown(self.personal.front)
+
+    @property
+    def answer_html(self) -> str:
+        """The back of a personal card; for questions, see expected_answer and the explanation."""
+        return render_markdown(self.personal.back) if self.personal else ""
+
+    @property
+    def model_answer_html(self) -> str:
+        return self.question.model_answer_html() if self.question and self.question.is_free_text else ""
+
+    @property
+    def explanation_html(self) -> str:
+        return self.question.explanation_html(self.variables or None) if self.question else ""
+
+    @property
+    def choices(self) -> list[dict]:
+        return self.question.public_choices() if self.question and self.question.is_choice else []
+
+    @cached_property
     def expected_answer(self) -> str:
         """What the back shows as the answer, for questions that have one besides the explanation."""
         question = self.question
@@ -249,6 +275,21 @@ class Queue:
     def current(self) -> FlashCard | None:
         return self.cards[0] if self.cards else None
 
+    def next_due_in(self, now: datetime) -> str:
+        return wait_text(self.next_due - now) if self.next_due else ""
+
+
+def wait_text(wait: timedelta) -> str:
+    """How long until something, in words, rounded up: "in 10 minutes", "in 3 hours", "in 2 days"."""
+    minutes = max(math.ceil(wait.total_seconds() / 60), 1)
+    if minutes < 60:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(minutes / 60)
+    if hours < 24:
+        return f"in {hours} hour{'s' if hours != 1 else ''}"
+    days = round(hours / 24)
+    return f"in {days} day{'s' if days != 1 else ''}"
+
 
 def new_introduced_today(user, now: datetime, preferences: CardPreferences) -> int:
     """New cards first studied today (the learner's today) on the flashcard page or its API."""
@@ -280,6 +321,12 @@ def build_queue(user, now: datetime, card_filter: CardFilter | None = None, firs
         if lead is not None:
             queue.cards.remove(lead)
             queue.cards.insert(0, lead)
+        elif new_remaining:
+            lead = next((c for c in new if c.id == first), None)
+            if lead is not None:
+                # Studied in place of the last new card of today's share: the limit still holds.
+                queue.cards.pop()
+                queue.cards.insert(0, lead)
     return queue
 
 
