@@ -50,6 +50,8 @@ P99 = {
                 "or less",
                 "take longer",
                 "are slower than",
+                "1% are slower",
+                "1% take longer",
             ],
             "feedback": "Say what it means for requests: 99% finish within it and 1 in 100 takes longer.",
         },
@@ -74,6 +76,8 @@ P99 = {
                 "worst case",
                 "slowest requests",
                 "hides the slow",
+                "average can look",
+                "averages look fine",
             ],
             "feedback": "Explain why the tail matters: the average hides the slow requests users actually "
             "feel.",
