@@ -426,3 +426,28 @@ def test_a_memo_cleared_by_another_request_does_not_break_grading(monkeypatch):
     result = grade(SMALL, "Profilling it, then qwertyuiop.")
     assert "internal_error" not in result.details
     assert [c["id"] for c in result.concepts_found] == ["profile"]
+
+
+ACRONYMS = {
+    "type": "rubric",
+    "model_answer": "Set an SLO on P99.9 and alert on the burn rate.",
+    "concepts": [
+        {"id": "slo", "label": "SLO", "phrasings": ["slo"]},
+        {"id": "p999", "label": "P99.9", "phrasings": ["p99.9"]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "text, concepts",
+    [
+        ("We write SLOs for each service.", {"slo"}),
+        ("Our P99.9 is 2 s. Next we look at P50.", {"p999"}),
+        ("the p 99.9 latency", {"p999"}),
+        ("a p999 of 300 ms", {"p999"}),
+        ("P99 and P9 and the 99th percentile", set()),
+    ],
+)
+def test_plural_acronyms_and_decimal_percentiles_match(text, concepts):
+    """"SLOs" is the plural of "slo", and "P99.9" is one token, not "P99" and a sentence end."""
+    assert found(text, ACRONYMS) == concepts

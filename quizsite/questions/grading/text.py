@@ -112,6 +112,10 @@ SYNONYMS: dict[str, str] = {
     "util": "utilization",
     "utilisation": "utilization",
     "cpus": "cpu",
+    "gpus": "gpu",
+    "slis": "sli",
+    "apis": "api",
+    "vms": "vm",
     "people": "users",
     "customers": "users",
     "visitors": "users",
@@ -150,6 +154,7 @@ _REWRITES = [
     (re.compile(r"(?<=\d),(?=\d{3}(?!\d))"), ""),  # 10,000 -> 10000
     (re.compile(r"(?<=\d)\s*(?:%|percent(?!\w)|per cent(?!\w)|pct(?!\w))"), "% "),
     (re.compile(r"\bp[\s-]+(\d{2}(?:\.\d+)?)\b"), r"p\1"),  # p 99 -> p99
+    (re.compile(r"\bp(\d{2})\.(\d+)\b"), r"p\1\2"),  # p99.9 -> p999, not a sentence end
 ]
 _SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m|mn|bn)\b")
 _DIGIT_WORD = re.compile(r"\b(\d+(?:\.\d+)?)(?!(?:st|nd|rd|th)\b)([^\W\d_]+)")
@@ -213,7 +218,7 @@ def stem(word: str) -> str:
     else:
         if word.endswith(_ES_PLURALS) and len(word) > 5:
             word = word[:-2]
-        elif word.endswith("s") and not word.endswith(_KEPT_S) and len(word) > 4:
+        elif word.endswith("s") and not word.endswith(_KEPT_S):  # "slos" -> "slo", "caches" -> "cache"
             word = word[:-1]
         if word.endswith(_VERB_ENDINGS):
             for suffix in _VERB_ENDINGS:
