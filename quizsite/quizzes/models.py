@@ -11,6 +11,10 @@ from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 
 
+def new_seed() -> str:
+    return secrets.token_hex(8)
+
+
 class Mode(models.TextChoices):
     PRACTICE = "practice", "Practice: feedback at once, retry allowed"
     EXAM = "exam", "Exam: feedback at the end"
@@ -76,7 +80,7 @@ class Attempt(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.PRACTICE)
-    seed = models.CharField(max_length=32, default=secrets.token_hex)
+    seed = models.CharField(max_length=32, default=new_seed)
     started_at = models.DateTimeField()
     deadline = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
