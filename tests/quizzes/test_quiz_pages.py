@@ -123,3 +123,18 @@ def test_invalid_answer_in_a_quiz_is_not_stored(learner_client):
     response = learner_client.post(reverse("quizzes-attempt-question", args=[attempt.pk, number]), {"answer": ""})
     assert response.status_code == 400
     assert not Answer.objects.exists()
+
+
+def test_quiz_list_and_api_lists_run_a_fixed_number_of_queries(client, api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as page:
+        client.get(reverse("quizzes-list"))
+    with CaptureQueriesContext(connection) as api_quizzes:
+        api_client.get("/api/v1/quizzes/")
+    with CaptureQueriesContext(connection) as api_questions:
+        api_client.get("/api/v1/questions/")
+    assert len(page) <= 5
+    assert len(api_quizzes) <= 3
+    assert len(api_questions) <= 4  # count, page, tags prefetch
