@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from quizsite.questions.models import Question
 from quizsite.questions.views import question_context
@@ -93,9 +95,11 @@ def attempt_question(request: HttpRequest, pk: int, number: int) -> HttpResponse
             status = 400
         elif attempt.is_exam:
             if number < len(questions):
-                return redirect("quizzes-attempt-question", attempt.pk, number + 1)
-            messages.success(request, "All questions answered. Review them or finish the exam.")
-            return redirect("quizzes-attempt-question", attempt.pk, number)
+                target = reverse("quizzes-attempt-question", args=[attempt.pk, number + 1])
+            else:
+                messages.success(request, "All questions answered. Review them or finish the exam.")
+                target = reverse("quizzes-attempt-question", args=[attempt.pk, number])
+            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     context = {
         "attempt": attempt,
         "question": question,

@@ -138,3 +138,13 @@ def test_quiz_list_and_api_lists_run_a_fixed_number_of_queries(client, api_clien
     assert len(page) <= 5
     assert len(api_quizzes) <= 3
     assert len(api_questions) <= 4  # count, page, tags prefetch
+
+
+def test_exam_answer_through_htmx_moves_the_whole_page_on(learner_client):
+    """htmx must not swap the next question into the feedback box: the client is told to navigate."""
+    attempt = start(learner_client, mode="exam")
+    response = learner_client.post(reverse("quizzes-attempt-question", args=[attempt.pk, 1]),
+                                   {"answer": "a"}, HTTP_HX_REQUEST="true")
+    assert attempt.quiz.ordered_questions()[0].is_choice  # so "a" is a valid answer
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("quizzes-attempt-question", args=[attempt.pk, 2])
