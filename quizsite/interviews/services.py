@@ -25,7 +25,7 @@ def finish_interview(interview: Interview, now: datetime) -> bool:
 def flashcard_for(item: InterviewQuestion, concept: dict) -> tuple[str, str, list[str]]:
     """(front, back, tags) of the card for one concept the candidate missed."""
     question = item.question
-    front = f"\u201c{question.title}\u201d: explain a point interviewers listen for. {concept['label']}."
+    front = f"Interview question \u201c{question.title}\u201d. Explain this point: {concept['label']}"
     back = concept.get("feedback") or concept["label"]
     tags = ["interview", question.topic.slug, question.competency]
     return front, back, tags
