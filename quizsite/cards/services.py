@@ -414,7 +414,7 @@ def undo_last_review(user) -> Undone | None:
                 .order_by("-reviewed_at", "-pk").first())
         if last is None:
             return None
-        state = CardState.objects.select_for_update().select_related("question").get(pk=last.card_state_id)
+        state = CardState.objects.select_for_update().get(pk=last.card_state_id)
         latest = state.reviews.order_by("-reviewed_at", "-pk").first()
         if latest.pk != last.pk:
             return None
