@@ -68,7 +68,8 @@ def _instances(daily_m: float, peak_factor: float, per_instance: float) -> float
 # Calculated answers, re-implemented independently of each question's formula.
 CALC = {
     "littles-law-in-flight": lambda v: v["rps"] * (v["latency_ms"] / 1000),
-    "closed-model-rps": lambda v: v["users"] * (1 / (v["wait_s"] + v["response_ms"] / 1000)),
+    # Saturated closed loop: X x Z users are thinking, the rest are in the server, R = in-server / X.
+    "closed-model-rps": lambda v: (v["users"] - v["max_rps"] * v["wait_s"]) / v["max_rps"],
     "users-for-target-rps": lambda v: _users_for(v["target_rps"], v["response_ms"]),
     "mm1-response-time": lambda v: v["service_ms"] * (1 / (1 - v["util_pct"] / 100)),
     "mm1-number-in-system": lambda v: v["util_pct"] / (100 - v["util_pct"]),
