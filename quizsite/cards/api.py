@@ -19,7 +19,15 @@ from quizsite.cards.serializers import (
     StatsSerializer,
     UndoResponseSerializer,
 )
-from quizsite.cards.services import CardFilter, FlashCard, StaleReview, build_queue, find_card, review_card, undo_last_review
+from quizsite.cards.services import (
+    CardFilter,
+    FlashCard,
+    StaleReview,
+    build_queue,
+    find_card,
+    review_card,
+    undo_last_review,
+)
 from quizsite.cards.stats import card_stats
 
 MAX_LIMIT = 100

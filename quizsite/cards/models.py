@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 
 from quizsite.cards import schedule
 
@@ -251,9 +250,6 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rating_display()} at {self.reviewed_at:%Y-%m-%d %H:%M}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("cards-review")
 
     @property
     def recalled(self) -> bool:

@@ -11,8 +11,19 @@ from datetime import UTC, datetime, timedelta
 from fsrs import Card, Rating, ReviewLog, Scheduler, State
 
 __all__ = [
-    "Card", "Rating", "ReviewLog", "Scheduler", "State", "LoggedReview", "format_interval", "new_card",
-    "preview", "rating_for_verdict", "rebuild", "review", "scheduler",
+    "Card",
+    "LoggedReview",
+    "Rating",
+    "ReviewLog",
+    "Scheduler",
+    "State",
+    "format_interval",
+    "new_card",
+    "preview",
+    "rating_for_verdict",
+    "rebuild",
+    "review",
+    "scheduler",
 ]
 
 VERDICT_RATINGS = {"correct": Rating.Good, "partial": Rating.Hard, "incorrect": Rating.Again}
@@ -88,4 +99,4 @@ def format_interval(interval: timedelta) -> str:
 
 def _one_decimal(value: float) -> str:
     text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")

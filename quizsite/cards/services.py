@@ -4,8 +4,8 @@ Seams: `add_personal_card()` (the interview scorecard turns missed concepts into
 `on_answer_graded()` (connected to questions.signals.answer_graded in CardsConfig.ready).
 """
 
-from dataclasses import dataclass, field
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -25,6 +25,7 @@ from quizsite.cards.models import (
     front_digest,
 )
 from quizsite.lib.markdown import render_markdown
+from quizsite.questions.grading import SpecError
 from quizsite.questions.models import Question
 
 MAX_FRONT = 5000
@@ -136,7 +137,7 @@ class FlashCard:
         if question.type in (Question.Type.NUMERIC, Question.Type.CALCULATED):
             try:
                 return question.grade("0", self.variables or None).expected
-            except Exception:  # a spec the loader let through must not break the review page
+            except SpecError:  # a variable only a lab run supplies; such questions are not cards
                 return ""
         return ""
 
@@ -224,10 +225,9 @@ class CardFilter:
         cards = [FlashCard(user, personal=p, state=by_personal.get(p.pk)) for p in self.personal_cards(user)]
         cards += [FlashCard(user, question=q, state=by_question.get(q.pk)) for q in self.questions()]
         for card in cards:
-            if card.state is not None:
+            if card.state is not None and card.question:
                 # The state's card_id reads question.slug; reuse the object already loaded.
-                if card.question:
-                    card.state.question = card.question
+                card.state.question = card.question
         return cards
 
 

@@ -1,6 +1,7 @@
 """The schedule is py-fsrs's, exactly: stored state and due times equal a Scheduler driven directly
 (fuzzing off, fixed clocks), and every card can be rebuilt from its review log."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -84,7 +85,7 @@ def test_stored_state_and_due_equal_pyfsrs_over_a_sequence_of_reviews(learner, r
         state = CardState.objects.get(pk=review.card_state_id)
         if theirs is None:
             theirs = Card(card_id=state.pk, due=START)
-        theirs, log = scheduler.review_card(theirs, rating, moment)
+        theirs, _ = scheduler.review_card(theirs, rating, moment)
         assert state.fsrs == theirs.to_dict()
         assert state.due == theirs.due
         assert state.last_review == moment
@@ -112,7 +113,7 @@ def test_every_card_rebuilds_from_its_review_log(learner):
     # Each row also carries the state before and after, chained.
     rows = list(state.reviews.order_by("reviewed_at"))
     assert rows[0].state_before is None
-    for earlier, later in zip(rows, rows[1:]):
+    for earlier, later in itertools.pairwise(rows):
         assert later.state_before == earlier.state_after
 
 

@@ -111,7 +111,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(learner):
 
 def test_row_numbers_count_lines_of_quoted_multiline_fields(learner):
     """A quoted back over three lines moves the next row's number by three."""
-    data = 'First,"line one\nline two\nline three"\n,missing front\n'.encode()
+    data = b'First,"line one\nline two\nline three"\n,missing front\n'
     with pytest.raises(ImportFailed) as failure:
         parse_cards(data)
     assert [(e.row, e.reason) for e in failure.value.errors] == [(4, "the front is empty")]
