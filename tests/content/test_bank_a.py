@@ -453,6 +453,15 @@ def test_calling_locust_open_costs_points():
     assert result.score < 0.35
 
 
+def test_stall_question_does_not_accept_counting_every_frozen_request():
+    """Counting all 10,000 requests of the freeze as slower than 1 s (50%) misses the last second, in which
+    requests waited 1 s or less: it earns half credit, not full credit."""
+    spec = spec_of(QUESTIONS["lat-co-stall"])
+    naive = 10_000 / 20_000 * 100
+    assert _stall_share_over_1s() < naive
+    assert grade(spec, format(naive)).verdict == "partial"
+
+
 # ---- choice: exactly the intended keys ----
 
 CORRECT_CHOICES = {
