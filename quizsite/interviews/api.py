@@ -10,7 +10,11 @@ from rest_framework.views import APIView
 
 from quizsite.interviews.models import Interview, InterviewError, InterviewQuestion, NoQuestions
 from quizsite.interviews.scorecard import build_scorecard
-from quizsite.interviews.serializers import CreateInterviewSerializer, InterviewSerializer, SaveAnswerSerializer
+from quizsite.interviews.serializers import (
+    CreateInterviewSerializer,
+    InterviewSerializer,
+    SaveAnswerSerializer,
+)
 from quizsite.interviews.services import finish_interview
 
 

@@ -1,5 +1,7 @@
 """Autosave and resume: the save endpoint is idempotent, answers the saved-at time, and a reload resumes."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -109,3 +111,17 @@ def test_the_candidate_never_sees_the_rubric(learner_client, interview):
         assert concept["label"] not in html
         assert concept["feedback"] not in html
     assert item.question.spec["model_answer"] not in html
+
+
+def test_after_time_is_up_next_keeps_the_answer_marked_late_and_stays(learner_client, make_interview):
+    """25 minutes into a 20-minute session: Next saves the text (late) but no new question starts."""
+    interview = make_interview(now=timezone.now() - timedelta(minutes=25))
+    page = learner_client.get(reverse("interviews-detail", args=[interview.pk])).content.decode()
+    assert "Next question" not in page and "Finish the interview" in page
+    response = learner_client.post(reverse("interviews-next", args=[interview.pk]),
+                                   {"text": "written after the bell", "position": 1}, follow=True)
+    assert "Time is up" in response.content.decode()
+    interview.refresh_from_db()
+    item = interview.items.get(position=0)
+    assert interview.current_position == 0
+    assert item.answer == "written after the bell" and item.is_late and item.late_by_seconds >= 15 * 60
