@@ -1,0 +1,237 @@
+"""The maths of a finished run: its results from the telemetry summary, the samples and the API's metrics.
+
+Pure: no Django, no Locust. `build()` makes the results dict stored on a LabRun; `measurements()` turns
+results and config into the flat numbers that checkpoint questions read with `from_run`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from labs.params import API_DEFAULTS, API_KNOBS
+
+SATURATION_CPU = 90.0  # a Locust process above this share of one core cannot keep its own timing honest
+SATURATION_SAMPLES = 2  # seconds above it before a run is flagged
+INFRA_ENDPOINTS = {"/healthz", "/metrics", "/metrics/summary", "/config", "other"}
+PERCENTILE_KEYS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", "min_ms", "mean_ms")
+ENDPOINT_FIELDS = ("requests", "failures", "rps", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms",
+                   "max_ms", "locust_p99_ms")
+
+# Every top-level number in the results (documented in content/README.md, "Labs").
+RESULT_KEYS = (
+    "requests", "failures", "failure_percent", "rps", "load_duration_s",
+    *PERCENTILE_KEYS,
+    "locust_p50_ms", "locust_p95_ms", "locust_p99_ms", "locust_max_ms", "locust_requests",
+    "api_cpu_percent", "generator_cpu_percent", "generator_cpu_peak", "generator_saturated",
+    "peak_rps", "plateau_rps", "mean_users", "max_users", "in_flight",
+    "server_requests", "server_mean_ms", "server_p50_ms", "server_p90_ms", "server_p95_ms", "server_p99_ms",
+    "server_p999_ms", "server_max_ms",
+    "cache_hits", "cache_misses", "cache_hit_ratio", "shed", "injected_errors", "api_cpu_work_s",
+    "users_at_slo_breach", "rps_at_slo_breach", "slo_ms",
+)  # fmt: skip
+CONFIG_KEYS = ("users", "spawn_rate", "duration_s", "workers", *(f"api_{name}" for name in API_KNOBS))
+ENDPOINT_KEY = re.compile(r"^[a-z0-9_]+_(" + "|".join(ENDPOINT_FIELDS) + r")$")
+
+
+def known_measurement(name: str) -> bool:
+    """Whether a `from_run` name can be filled by a run (endpoint names are known only after the run)."""
+    return name in RESULT_KEYS or name in CONFIG_KEYS or bool(ENDPOINT_KEY.match(name))
+
+
+def endpoint_slug(name: str) -> str:
+    """"/work/cpu" -> "work_cpu": the prefix of an endpoint's measurements."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "root"
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return sum(values) / len(values) if values else None
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def load_samples(samples: list[dict]) -> list[dict]:
+    """The samples taken while users were running (not the spawn-down after the end)."""
+    return [s for s in samples if (s.get("users") or 0) > 0]
+
+
+def generator_figures(samples: list[dict]) -> dict[str, Any]:
+    loaded = [s for s in load_samples(samples) if s.get("generator_cpu") is not None]
+    cpu = [float(s["generator_cpu"]) for s in loaded]
+    hot = sum(1 for c in cpu if c > SATURATION_CPU)
+    return {
+        "generator_cpu_percent": _round(_mean(cpu), 1),
+        "generator_cpu_peak": _round(max(cpu), 1) if cpu else None,
+        "generator_saturated": hot >= SATURATION_SAMPLES,
+        "generator_hot_seconds": hot,
+    }
+
+
+def load_figures(samples: list[dict]) -> dict[str, Any]:
+    """Peak and plateau RPS, and the time-averaged and largest user counts."""
+    loaded = load_samples(samples)
+    if not loaded:
+        return {"peak_rps": None, "plateau_rps": None, "mean_users": None, "max_users": None}
+    rps = [float(s.get("rps") or 0) for s in loaded]
+    top = sorted(rps)[-max(1, len(rps) // 4):]  # the busiest quarter of the seconds
+    return {
+        "peak_rps": _round(max(rps), 1),
+        "plateau_rps": _round(_mean(top), 1),
+        "mean_users": _round(_mean(float(s.get("users") or 0) for s in loaded), 2),
+        "max_users": max(int(s.get("users") or 0) for s in loaded),
+    }
+
+
+def slo_figures(samples: list[dict], slo_ms: float | None) -> dict[str, Any]:
+    """The first second whose window P99 exceeded the SLO: how many users, at what RPS."""
+    if not slo_ms:
+        return {"slo_ms": None, "users_at_slo_breach": None, "rps_at_slo_breach": None}
+    for sample in load_samples(samples):
+        if sample.get("p99_ms") is not None and sample["p99_ms"] > slo_ms:
+            return {"slo_ms": slo_ms, "users_at_slo_breach": sample["users"],
+                    "rps_at_slo_breach": _round(sample.get("rps"), 1)}
+    return {"slo_ms": slo_ms, "users_at_slo_breach": None, "rps_at_slo_breach": None}
+
+
+def server_figures(metrics: dict | None) -> dict[str, Any]:
+    """Server-side latency and counters from the model API's /metrics/summary."""
+    empty: dict[str, Any] = {f"server_{k}": None for k in ("requests", "mean_ms", "p50_ms", "p90_ms", "p95_ms",
+                                                             "p99_ms", "p999_ms", "max_ms")}
+    empty.update(cache_hits=None, cache_misses=None, cache_hit_ratio=None, shed=None, injected_errors=None,
+                 api_cpu_work_s=None, server={})
+    if not metrics:
+        return empty
+    endpoints = {name: data for name, data in (metrics.get("endpoints") or {}).items()
+                 if name not in INFRA_ENDPOINTS and data.get("count")}
+    figures = dict(empty)
+    if endpoints:
+        busiest = max(endpoints.values(), key=lambda e: e["count"])
+        figures["server_requests"] = sum(int(e["count"]) for e in endpoints.values())
+        for key in ("mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms"):
+            figures[f"server_{key}"] = busiest.get(key)
+    counters = metrics.get("counters") or {}
+    hits, misses = counters.get("cache_hits"), counters.get("cache_misses")
+    looked_up = (hits or 0) + (misses or 0)
+    figures.update(
+        cache_hits=hits, cache_misses=misses,
+        cache_hit_ratio=_round((hits or 0) / looked_up, 4) if looked_up else None,
+        shed=counters.get("shed"), injected_errors=counters.get("injected_errors"),
+        api_cpu_work_s=counters.get("cpu_work_seconds"),
+    )
+    figures["server"] = {
+        "endpoints": {name: {k: v for k, v in data.items()} for name, data in endpoints.items()},
+        "workers": metrics.get("workers", []),
+        "resolution": metrics.get("resolution", ""),
+    }
+    return figures
+
+
+def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_cpu_percent: float | None,
+          config: dict, slo_ms: float | None, versions: dict | None = None) -> dict[str, Any]:
+    """The results of a run. `summary` is the telemetry plugin's final line (None if Locust never wrote it)."""
+    summary = summary or {}
+    requests = int(summary.get("requests") or 0)
+    failures = int(summary.get("failures") or 0)
+    locust = summary.get("locust") or {}
+    results: dict[str, Any] = {
+        "requests": requests,
+        "failures": failures,
+        "failure_percent": _round(100 * failures / requests, 3) if requests else None,
+        "rps": summary.get("rps"),
+        "load_duration_s": summary.get("duration_s"),
+        **{key: summary.get(key) for key in PERCENTILE_KEYS},
+        "locust_p50_ms": locust.get("p50_ms"),
+        "locust_p95_ms": locust.get("p95_ms"),
+        "locust_p99_ms": locust.get("p99_ms"),
+        "locust_max_ms": locust.get("max_ms"),
+        "locust_requests": locust.get("requests"),
+        "api_cpu_percent": _round(api_cpu_percent, 1),
+        **generator_figures(samples),
+        **load_figures(samples),
+        **slo_figures(samples, slo_ms),
+        **server_figures(metrics),
+    }
+    mean_ms = results.get("mean_ms")
+    results["in_flight"] = _round(results["rps"] * mean_ms / 1000, 2) if results["rps"] and mean_ms else None
+    results["endpoints"] = summary.get("endpoints", [])
+    results["errors"] = summary.get("errors", [])
+    results["generator"] = summary.get("generator", {})
+    results["histogram"] = summary.get("histogram", "")
+    results["config"] = config
+    results["versions"] = {**(versions or {}), **(summary.get("versions") or {})}
+    return results
+
+
+def measurements(results: dict, config: dict) -> dict[str, float]:
+    """Flat numbers for `from_run` variables: results, per-endpoint figures and the run's configuration."""
+    values: dict[str, float] = {}
+    for key in RESULT_KEYS:
+        number = _number(results.get(key))
+        if number is not None:
+            values[key] = number
+    for endpoint in results.get("endpoints", []):
+        prefix = endpoint_slug(endpoint.get("name", ""))
+        for key in ENDPOINT_FIELDS:
+            number = _number(endpoint.get(key))
+            if number is not None:
+                values[f"{prefix}_{key}"] = number
+    for key in ("users", "spawn_rate", "duration_s", "workers"):
+        number = _number(config.get(key))
+        if number is not None:
+            values[key] = number
+    for key, value in (config.get("api") or {}).items():
+        number = _number(value)
+        if number is not None:
+            values[f"api_{key}"] = number
+    return values
+
+
+def describe_config(config: dict) -> str:
+    """One line for tables: "20 users at 10/s for 30 s; API cpu_ms=5, workers=2"."""
+    if not config:
+        return ""
+    parts = [f"{config.get('users')} users at {_plain(config.get('spawn_rate'))}/s for {config.get('duration_s')} s"]
+    if (config.get("workers") or 1) > 1:
+        parts[0] += f", {config['workers']} Locust processes"
+    changed = [f"{name}={_plain(value)}" for name, value in (config.get("api") or {}).items()
+               if value is not None and value != API_DEFAULTS.get(name) and name != "seed"]
+    if changed:
+        parts.append("API " + ", ".join(changed))
+    return "; ".join(parts)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+SAMPLE_COLUMNS = ("index", "t", "users", "rps", "failures_per_s", "p50_ms", "p95_ms", "p99_ms", "requests",
+                  "failures", "generator_cpu", "api_cpu")
+
+
+def samples_csv(samples: list[dict]) -> str:
+    """One row a second, the same columns as the live chart (and as Locust's stats history CSV, roughly)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SAMPLE_COLUMNS)
+    for sample in samples:
+        writer.writerow(["" if sample.get(c) is None else sample.get(c) for c in SAMPLE_COLUMNS])
+    return out.getvalue()

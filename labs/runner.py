@@ -1,0 +1,415 @@
+"""One lab run, executed by the task worker: the model API and Locust as subprocesses, watched each second.
+
+The worker process never imports Locust. It starts, side by side and each in its own process group:
+- the model API: `python -m labs.model_api --host 127.0.0.1 --port <free> <the run's knobs>`;
+- Locust: `python -m locust -f <scenario>,labs/telemetry/plugin.py --headless -u -r -t --host <that API>`,
+  with `--processes N` for a distributed run. The plugin holds the start until the API answers /healthz,
+  then writes one JSON line a second into a pipe that this module reads.
+
+Every second the runner stores the sample, samples the API's CPU (psutil, all of its processes), beats the
+run's heartbeat and looks for a cancellation. At the end it reads the API's /metrics/summary (server-side
+latency and counters), builds the results and, whatever happened, kills both process groups.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import queue
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psutil
+from django.conf import settings
+from django.utils import timezone
+
+from labs import processes, results
+from labs.models import ACTIVE, LabRun, RunSample, RunStatus, lab_setting
+from labs.params import api_argv
+
+logger = logging.getLogger(__name__)
+
+BASE_DIR = Path(settings.BASE_DIR) if hasattr(settings, "BASE_DIR") else Path(__file__).resolve().parent.parent
+PLUGIN = Path(__file__).resolve().parent / "telemetry" / "plugin.py"
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "locust_scenarios"
+STOP_MARGIN_S = 3.0  # after the planned duration, a scenario that did not stop on its own is stopped
+LOG_TAIL_CHARS = 3000
+
+
+class RunFailed(Exception):
+    """The run cannot go on; the message is shown to the learner."""
+
+
+def scenario_path(name: str) -> Path:
+    return SCENARIOS_DIR / name
+
+
+def execute(run_id: int) -> str:
+    """Run one queued LabRun to its end (the task's body). Returns what happened, for the task result."""
+    run = LabRun.objects.select_related("lab").filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    if run.status != RunStatus.QUEUED:
+        return f"not queued ({run.status})"
+    with HostLock(run) as lock:
+        if not lock.acquired:
+            return "cancelled while waiting for the machine"
+        return RunSession(run).perform()
+
+
+class HostLock:
+    """One lab run at a time on this machine, whatever the number of workers: runs must not compete for
+    the CPU they measure. While it waits, the queued run's heartbeat shows that a worker holds it."""
+
+    def __init__(self, run: LabRun):
+        self.run = run
+        self.path = Path(lab_setting("LAB_LOCK_FILE", "") or Path(tempfile.gettempdir()) / "breaking-point-labs.lock")
+        self.handle = None
+        self.acquired = False
+
+    def __enter__(self) -> HostLock:
+        self.handle = open(self.path, "a+")
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.acquired = True
+                return self
+            except BlockingIOError:
+                pass
+            now = timezone.now()
+            waiting = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
+                heartbeat_at=now, worker_host=socket.gethostname(), worker_pid=os.getpid()
+            )
+            if not waiting:
+                return self
+            time.sleep(0.25)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.handle is not None:
+            if self.acquired:
+                fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+
+
+class CpuMeter:
+    """CPU time of a process and all its descendants (the model API's uvicorn workers)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.known: dict[int, psutil.Process] = {}
+        self.last: tuple[float, float] | None = None  # (wall, cpu seconds)
+
+    def cpu_seconds(self) -> float:
+        try:
+            root = psutil.Process(self.pid)
+            family = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            family = []
+        total = 0.0
+        for process in family:
+            process = self.known.setdefault(process.pid, process)
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+        return total
+
+    def reading(self) -> tuple[float, float]:
+        return time.monotonic(), self.cpu_seconds()
+
+    def tick(self) -> float | None:
+        """Percent of one core used since the previous tick."""
+        now = self.reading()
+        previous, self.last = self.last, now
+        return percent_between(previous, now) if previous else None
+
+
+def percent_between(start: tuple[float, float] | None, end: tuple[float, float] | None) -> float | None:
+    if start is None or end is None or end[0] - start[0] <= 0:
+        return None
+    return max(0.0, 100 * (end[1] - start[1]) / (end[0] - start[0]))
+
+
+class RunSession:
+    """Everything one run starts, watches and cleans up."""
+
+    def __init__(self, run: LabRun):
+        self.run = run
+        self.config = run.config
+        self.scenario = run.config.get("scenario") or run.lab.scenario
+        self.marker = run.process_marker
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"lab-run-{run.pk}-"))
+        self.lines: queue.Queue[dict] = queue.Queue()
+        self.api: Any = None
+        self.locust: Any = None
+        self.reader: threading.Thread | None = None
+        self.read_fd: int | None = None
+        self.port = 0
+        self.summary: dict | None = None
+        self.plugin_error = ""
+        self.sample_index = 0
+        self.cancelled = False
+        self.api_cpu: float | None = None
+        self.meter: CpuMeter | None = None
+        self.load_start: tuple[float, float] | None = None
+        self.load_end: tuple[float, float] | None = None
+
+    # -- the whole run --------------------------------------------------------------------------------
+
+    def perform(self) -> str:
+        now = timezone.now()
+        claimed = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.STARTING, started_at=now, heartbeat_at=now, worker_host=socket.gethostname(),
+            worker_pid=os.getpid(),
+        )
+        if not claimed:
+            return "no longer queued"
+        try:
+            self.start()
+            self.watch()
+            return self.finish()
+        except RunFailed as exc:
+            self.fail(str(exc))
+            return f"failed: {exc}"
+        except BaseException as exc:  # SystemExit from a worker's shutdown included: never leave it running
+            logger.exception("lab run %s stopped on an error", self.run.pk)
+            self.fail(f"The run stopped on an internal error ({type(exc).__name__}). Start it again.")
+            if not isinstance(exc, Exception):
+                raise
+            return f"error: {exc}"
+        finally:
+            self.stop_everything()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- start ----------------------------------------------------------------------------------------
+
+    def base_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("MODEL_API_", "LOCUST_", "PROMETHEUS_MULTIPROC", "BP_"))}
+        env.update({
+            processes.MARKER_ENV: self.marker,
+            "PYTHONPATH": str(BASE_DIR),
+            "PYTHONUNBUFFERED": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+        })
+        return env
+
+    def api_command(self) -> list[str]:
+        return [sys.executable, "-m", "labs.model_api", "--host", "127.0.0.1", "--port", str(self.port),
+                "--log-level", "warning", *api_argv(self.config.get("api", {}))]
+
+    def locust_command(self) -> list[str]:
+        scenario = scenario_path(self.scenario)
+        config = self.config
+        argv = [
+            sys.executable, "-m", "locust",
+            "-f", f"{scenario},{PLUGIN}",
+            "--headless", "--only-summary",
+            "--host", f"http://127.0.0.1:{self.port}",
+            "--users", str(config["users"]),
+            "--spawn-rate", f"{float(config['spawn_rate']):g}",
+            "--run-time", f"{int(config['duration_s'])}s",
+            "--loglevel", "WARNING",
+            "--exit-code-on-error", "0",
+        ]
+        if int(config.get("workers") or 1) > 1:
+            argv += ["--processes", str(int(config["workers"]))]
+        return argv
+
+    def start(self) -> None:
+        if not scenario_path(self.scenario).is_file():
+            raise RunFailed(f"This lab's scenario {self.scenario} is missing from locust_scenarios/.")
+        self.port = processes.free_port()
+        api_env = {**self.base_env(), "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics")}
+        (self.tmp / "metrics").mkdir()
+        self.api = processes.spawn(self.api_command(), env=api_env, cwd=BASE_DIR, log=self.tmp / "api.log")
+        self.read_fd, write_fd = os.pipe()
+        locust_env = {
+            **self.base_env(),
+            **{name: str(value) for name, value in (self.config.get("env") or {}).items()},
+            "BP_TELEMETRY_FD": str(write_fd),
+            "BP_WAIT_FOR_HOST_S": str(lab_setting("LAB_API_START_TIMEOUT_S", 20)),
+        }
+        try:
+            self.locust = processes.spawn(self.locust_command(), env=locust_env, cwd=self.tmp,
+                                          log=self.tmp / "locust.log", pass_fds=[write_fd])
+        finally:
+            os.close(write_fd)
+        self.meter = CpuMeter(self.api.pid)
+        LabRun.objects.filter(pk=self.run.pk).update(process_groups=[self.api.pid, self.locust.pid])
+        self.reader = threading.Thread(target=self._read_lines, name=f"lab-run-{self.run.pk}-reader", daemon=True)
+        self.reader.start()
+
+    def _read_lines(self) -> None:
+        with os.fdopen(self.read_fd, "rb", closefd=True) as pipe:
+            for raw in pipe:
+                try:
+                    line = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(line, dict):
+                    self.lines.put(line)
+        self.read_fd = None
+
+    # -- watch ----------------------------------------------------------------------------------------
+
+    def watch(self) -> None:
+        config = self.config
+        duration = int(config["duration_s"])
+        started = time.monotonic()
+        hard_limit = min(duration + lab_setting("LAB_RUN_GRACE_S", 30), lab_setting("LAB_RUN_TIMEOUT_S", 300))
+        start_limit = lab_setting("LAB_API_START_TIMEOUT_S", 20) + 10
+        ready_at: float | None = None
+        next_beat = 0.0
+        stop_sent = False
+        while True:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                line = None
+            if line is not None:
+                if self.handle(line) == "ready":
+                    ready_at = time.monotonic()
+                continue
+            if self.locust.poll() is not None:
+                break
+            if self.api.poll() is not None:
+                raise RunFailed(f"The model API exited (code {self.api.returncode}) in the middle of the run. "
+                                f"Its last output: {self.tail('api.log', 600)}")
+            now = time.monotonic()
+            if now >= next_beat:
+                next_beat = now + 1.0
+                self.api_cpu = self.meter.tick()
+                if self.beat() and not stop_sent:
+                    self.cancelled = True
+                    stop_sent = self.stop_load()
+            if ready_at is None and now - started > start_limit:
+                raise RunFailed(f"The model API did not become ready within {start_limit} s. "
+                                f"Its output: {self.tail('api.log', 600)}")
+            if ready_at is not None and not stop_sent and now > ready_at + duration + STOP_MARGIN_S:
+                stop_sent = self.stop_load()  # a LoadTestShape ignores --run-time: end it on time
+            if now - started > hard_limit:
+                raise RunFailed(f"The run exceeded its time limit of {hard_limit} s and was stopped.")
+        if self.reader is not None:
+            self.reader.join(timeout=5)
+        while not self.lines.empty():
+            self.handle(self.lines.get_nowait())
+        if self.summary is None:
+            reason = self.plugin_error or f"Locust exited (code {self.locust.returncode}) without results."
+            raise RunFailed(f"{reason} Its last output: {self.tail('locust.log', 800)}")
+
+    def handle(self, line: dict) -> str:
+        kind = line.get("type")
+        if kind == "ready":
+            self.load_start = self.meter.reading()
+            now = timezone.now()
+            LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(
+                status=RunStatus.RUNNING, running_at=now, heartbeat_at=now
+            )
+        elif kind == "sample":
+            self.store_sample(line)
+        elif kind == "summary":
+            self.load_end = self.meter.reading()
+            self.summary = line
+        elif kind == "error":
+            self.plugin_error = str(line.get("message", ""))[:500]
+        return kind or ""
+
+    def store_sample(self, line: dict) -> None:
+        RunSample.objects.create(
+            run_id=self.run.pk,
+            index=self.sample_index,
+            t=float(line.get("t") or 0),
+            users=int(line.get("users") or 0),
+            rps=float(line.get("rps") or 0),
+            failures_per_s=float(line.get("failures_per_s") or 0),
+            p50_ms=line.get("p50_ms"),
+            p95_ms=line.get("p95_ms"),
+            p99_ms=line.get("p99_ms"),
+            requests=int(line.get("requests") or 0),
+            failures=int(line.get("failures") or 0),
+            generator_cpu=line.get("cpu_percent"),
+            api_cpu=None if self.api_cpu is None else round(self.api_cpu, 1),
+        )
+        self.sample_index += 1
+
+    def beat(self) -> bool:
+        """Refresh the heartbeat; True when the learner asked to cancel."""
+        now = timezone.now()
+        LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(heartbeat_at=now)
+        state = LabRun.objects.filter(pk=self.run.pk).values("status", "cancel_requested_at").first()
+        if state is None or state["status"] not in ACTIVE:
+            raise RunFailed("The run was stopped from outside.")
+        return state["cancel_requested_at"] is not None
+
+    def stop_load(self) -> bool:
+        """Ask Locust to stop the way Ctrl+C does: it still writes its summary."""
+        try:
+            self.locust.terminate()
+        except ProcessLookupError:
+            pass
+        return True
+
+    # -- finish ---------------------------------------------------------------------------------------
+
+    def fetch_json(self, path: str) -> dict | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=3) as response:
+                return json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+
+    def finish(self) -> str:
+        metrics = self.fetch_json("/metrics/summary")
+        api_info = self.fetch_json("/config") or {}
+        api_cpu = percent_between(self.load_start, self.load_end or self.meter.reading())
+        samples = self.run.samples_since()
+        versions = {**(api_info.get("versions") or {}), "model": (api_info.get("model") or {}).get("version")}
+        built = results.build(self.summary, samples, metrics, api_cpu, self.config, self.run.lab.slo_ms, versions)
+        status = RunStatus.CANCELLED if self.cancelled else RunStatus.SUCCEEDED
+        LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(
+            status=status, results=built, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+            failure_reason="Cancelled: the results cover the part that ran." if self.cancelled else "",
+            log_tail=self.tail("locust.log", LOG_TAIL_CHARS // 2) if self.cancelled else "",
+        )
+        return str(status)
+
+    def fail(self, reason: str) -> None:
+        logs = "\n".join(f"== {name} ==\n{self.tail(name, LOG_TAIL_CHARS // 2)}" for name in ("api.log", "locust.log"))
+        LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(
+            status=RunStatus.FAILED, failure_reason=reason[:2000], finished_at=timezone.now(), log_tail=logs
+        )
+
+    def tail(self, name: str, chars: int) -> str:
+        try:
+            data = (self.tmp / name).read_bytes()[-chars:]
+        except OSError:
+            return ""
+        return data.decode("utf-8", "replace").strip()
+
+    def stop_everything(self) -> None:
+        """Kill both process groups (and anything else carrying this run's marker), whatever happened."""
+        for process in (self.locust, self.api):
+            if process is not None:
+                processes.stop_group(process.pid, self.marker, grace_s=1.5)
+        processes.kill_marked(self.marker, [p.pid for p in (self.locust, self.api) if p is not None])
+        for process in (self.locust, self.api):
+            if process is not None:
+                try:
+                    process.wait(timeout=5)
+                except Exception:  # noqa: BLE001 - nothing more can be done; it is killed
+                    pass
+        if self.reader is not None:
+            self.reader.join(timeout=2)
