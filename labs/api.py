@@ -1,0 +1,179 @@
+"""The labs API: list labs, start a run, follow it, cancel it, answer its checkpoint questions.
+
+Every error is JSON with the right status: 400 naming the field, 401/403 without an account, 404 for
+someone else's run, 409 for a second active run or a question the run cannot grade.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from labs.loader import caps_from_settings
+from labs.models import Lab, LabRun
+from labs.services import ActiveRunExists, InvalidRun, NotAnswerable, answer_checkpoint, start_run
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+def lab_summary(lab: Lab) -> dict:
+    return {
+        "slug": lab.slug,
+        "title": lab.title,
+        "summary": lab.summary,
+        "scenario": lab.scenario,
+        "url": lab.get_absolute_url(),
+        "api_url": f"/api/v1/labs/{lab.slug}/",
+    }
+
+
+def lab_detail(lab: Lab) -> dict:
+    caps = caps_from_settings()
+    return {
+        **lab_summary(lab),
+        "slo_ms": lab.slo_ms,
+        "steps": lab.steps,
+        "knobs": lab.spec().to_dict(),
+        "limits": {"users": caps.users, "spawn_rate": caps.spawn_rate, "duration_s": caps.duration_s,
+                   "workers": caps.workers, "api_workers": caps.api_workers},
+        "questions": [{"slug": q.slug, "title": q.title, "type": q.type} for q in lab.checkpoint_questions()],
+    }
+
+
+def _run_for_user(request, pk: int) -> LabRun:
+    run = LabRun.objects.select_related("lab").filter(pk=pk).first()
+    if run is None or run.user_id != request.user.pk:
+        raise NotFound("No such run.")
+    run.expire_if_stale(timezone.now())
+    return run
+
+
+RunStartSerializer = inline_serializer("LabRunStart", {
+    "users": serializers.IntegerField(required=False),
+    "spawn_rate": serializers.FloatField(required=False),
+    "duration_s": serializers.IntegerField(required=False),
+    "workers": serializers.IntegerField(required=False, help_text="Locust processes; 2 or more runs distributed."),
+    "preset": serializers.CharField(required=False),
+    "api": serializers.DictField(required=False, help_text="Model API knobs the lab lets you change."),
+})
+RunCreatedSerializer = inline_serializer("LabRunCreated", {
+    "id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.CharField(),
+})
+RunSerializer = inline_serializer("LabRun", {
+    "id": serializers.IntegerField(),
+    "lab": serializers.CharField(),
+    "status": serializers.CharField(),
+    "config": serializers.DictField(),
+    "progress": serializers.IntegerField(),
+    "failure_reason": serializers.CharField(),
+    "samples": serializers.ListField(child=serializers.DictField()),
+    "results": serializers.DictField(),
+})
+AnswerSerializer = inline_serializer("LabRunAnswer", {
+    "question": serializers.CharField(), "answer": serializers.JSONField(),
+})
+
+
+class LabList(APIView):
+    @extend_schema(responses=inline_serializer("LabSummary", {"slug": serializers.CharField()}, many=True))
+    def get(self, request):
+        return Response([lab_summary(lab) for lab in Lab.objects.live()])
+
+
+class LabDetail(APIView):
+    @extend_schema(responses=inline_serializer("LabDetail", {"slug": serializers.CharField()}))
+    def get(self, request, slug: str):
+        return Response(lab_detail(get_object_or_404(Lab.objects.live(), slug=slug)))
+
+
+class LabRuns(APIView):
+    """POST starts a run of the lab; GET lists the caller's runs of it (newest first)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RunStartSerializer, responses={201: RunCreatedSerializer})
+    def post(self, request, slug: str):
+        lab = get_object_or_404(Lab.objects.live(), slug=slug)
+        try:
+            run = start_run(lab, request.user, request.data, timezone.now())
+        except InvalidRun as exc:
+            raise ValidationError(exc.errors) from None
+        except ActiveRunExists as exc:
+            where = f" (run {exc.run.pk}: /api/v1/runs/{exc.run.pk})" if exc.run else ""
+            raise Conflict(f"{exc}{where}") from None
+        return Response({"id": run.pk, "status": run.status, "url": f"/api/v1/runs/{run.pk}"},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=inline_serializer("LabRunListItem", {
+        "id": serializers.IntegerField(), "status": serializers.CharField(), "config": serializers.DictField(),
+        "results": serializers.DictField()}, many=True))
+    def get(self, request, slug: str):
+        lab = get_object_or_404(Lab.objects.live(), slug=slug)
+        runs = LabRun.objects.filter(lab=lab, user=request.user).order_by("-created_at", "-pk")[:50]
+        return Response([{"id": r.pk, "status": r.status, "config": r.config, "created_at": r.created_at,
+                          "results": {k: v for k, v in r.results.items() if not isinstance(v, (list, dict))}}
+                         for r in runs])
+
+
+class RunDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("since", int, description="Only samples with an index above this one.")],
+        responses=RunSerializer,
+    )
+    def get(self, request, pk: int):
+        run = _run_for_user(request, pk)
+        try:
+            since = int(request.query_params.get("since", -1))
+        except ValueError:
+            raise ValidationError({"since": "must be a whole number"}) from None
+        return Response(run.to_dict(timezone.now(), since=since))
+
+
+class RunCancel(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=RunCreatedSerializer)
+    def post(self, request, pk: int):
+        run = _run_for_user(request, pk)
+        if not run.is_active:
+            raise Conflict(f"This run has already ended ({run.status}).")
+        run.request_cancel(timezone.now())
+        return Response({"id": run.pk, "status": run.status, "url": f"/api/v1/runs/{run.pk}",
+                         "cancel_requested": True}, status=status.HTTP_202_ACCEPTED)
+
+
+class RunAnswers(APIView):
+    """Answer a checkpoint question, graded against this run's numbers."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AnswerSerializer, responses=inline_serializer("LabGrade", {
+        "verdict": serializers.CharField(), "score": serializers.FloatField()}))
+    def post(self, request, pk: int):
+        run = _run_for_user(request, pk)
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slug = serializer.validated_data["question"]
+        question = next((q for q in run.lab.checkpoint_questions() if q.slug == slug), None)
+        if question is None:
+            raise ValidationError({"question": f"{slug!r} is not a checkpoint question of this lab"})
+        try:
+            result, answer = answer_checkpoint(run, question, serializer.validated_data["answer"], request.user,
+                                               timezone.now())
+        except NotAnswerable as exc:
+            raise Conflict(str(exc)) from None
+        payload = {**result.to_dict(), "counts_as_attempt": result.counts_as_attempt,
+                   "answer_id": answer.pk if answer else None}
+        return Response(payload, status=status.HTTP_200_OK if answer else status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,106 @@
+"""Starting a run and answering a checkpoint question: the one path used by the pages and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from labs.loader import caps_from_settings
+from labs.models import Lab, LabAnswer, LabRun, RunStatus
+from labs.params import validate_request
+from quizsite.questions.grading import Grade
+from quizsite.questions.models import Question
+from quizsite.questions.signals import answer_graded
+
+
+class InvalidRun(Exception):
+    """The request asks for values the lab or the site does not allow; `errors` is keyed by field."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class ActiveRunExists(Exception):
+    """A learner has one run at a time; `run` is the one still active."""
+
+    def __init__(self, run: LabRun | None):
+        self.run = run
+        super().__init__("You already have a lab run queued or running. Wait for it or cancel it first.")
+
+
+class NotAnswerable(Exception):
+    """This run cannot grade this question (it failed, or did not measure what the question needs)."""
+
+
+def active_run_for(user, now: datetime) -> LabRun | None:
+    """The learner's active run, after failing it if its worker went silent."""
+    run = LabRun.objects.for_user(user).active().select_related("lab").first()
+    if run is not None:
+        run.expire_if_stale(now)
+        if not run.is_active:
+            return None
+    return run
+
+
+def start_run(lab: Lab, user, data: Any, now: datetime) -> LabRun:
+    """Check the request, create the run and enqueue it; InvalidRun or ActiveRunExists otherwise."""
+    from labs.tasks import run_lab
+
+    checked = validate_request(lab.spec(), data, caps_from_settings())
+    if not checked.ok:
+        raise InvalidRun(checked.errors)
+    active = active_run_for(user, now)
+    if active is not None:
+        raise ActiveRunExists(active)
+    try:
+        with transaction.atomic():
+            run = LabRun.objects.create(lab=lab, user=user, config=checked.config, created_at=now)
+            result = run_lab.enqueue(run.pk)
+            run.task_id = str(result.id)
+            run.save(update_fields=["task_id"])
+    except IntegrityError:
+        raise ActiveRunExists(LabRun.objects.for_user(user).active().first()) from None
+    return run
+
+
+def question_variables(run: LabRun, question: Question) -> dict[str, float]:
+    """The variables that fill and grade a checkpoint question with this run's numbers."""
+    if run.status != RunStatus.SUCCEEDED or not run.has_results:
+        raise NotAnswerable("Checkpoint questions are graded against a finished run's numbers.")
+    if not question.is_calculated:
+        return {}
+    values = question.variables_for(f"run-{run.pk}")
+    measured = run.measurements()
+    for name, definition in (question.spec.get("variables") or {}).items():
+        if isinstance(definition, dict) and "from_run" in definition:
+            key = definition["from_run"]
+            if key not in measured:
+                raise NotAnswerable(f"This run did not measure {key.replace('_', ' ')}, which the question needs.")
+            values[name] = measured[key]
+    return values
+
+
+def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
+                      now: datetime) -> tuple[Grade, LabAnswer | None]:
+    """Grade an answer against the run's numbers and store it with the run. Invalid input is not stored."""
+    variables = question_variables(run, question)
+    result = question.grade(response, variables or None)
+    if not result.counts_as_attempt:
+        return result, None
+    answer = LabAnswer.objects.create(
+        run=run, question=question, user=user, response=_jsonable(response), variables=variables,
+        score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
+    )
+    answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
+    return result, answer
+
+
+def _jsonable(response: Any) -> Any:
+    if isinstance(response, (str, int, float, bool)) or response is None:
+        return response
+    if isinstance(response, (list, tuple)):
+        return [str(item) for item in response]
+    return str(response)

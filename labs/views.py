@@ -1,0 +1,218 @@
+"""Lab pages: the list, a lab with its steps and run form, a run followed live, its results and questions."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from labs import results as results_maths
+from labs.forms import RunForm
+from labs.loader import caps_from_settings
+from labs.models import Lab, LabAnswer, LabRun
+from labs.services import (
+    ActiveRunExists,
+    InvalidRun,
+    NotAnswerable,
+    answer_checkpoint,
+    question_variables,
+    start_run,
+)
+from quizsite.quizzes.forms import response_from_post
+
+EARLIER_RUNS = 8
+
+
+def _get_lab(slug: str) -> Lab:
+    return get_object_or_404(Lab.objects.live(), slug=slug)
+
+
+def _get_run_for_user(request: HttpRequest, pk: int) -> LabRun:
+    run = get_object_or_404(LabRun.objects.select_related("lab"), pk=pk)
+    if run.user_id != request.user.pk:
+        raise Http404("No such run")
+    run.expire_if_stale(timezone.now())
+    return run
+
+
+def _earlier_runs(lab: Lab, user, current: LabRun | None = None) -> list[LabRun]:
+    if not user.is_authenticated:
+        return []
+    runs = list(LabRun.objects.filter(lab=lab, user=user).order_by("-created_at", "-pk")[:EARLIER_RUNS])
+    if current is not None and all(r.pk != current.pk for r in runs):
+        runs.insert(0, current)
+    return runs
+
+
+def lab_list(request: HttpRequest) -> HttpResponse:
+    labs = list(Lab.objects.live())
+    latest: dict[int, LabRun] = {}
+    if request.user.is_authenticated:
+        for run in LabRun.objects.filter(user=request.user).order_by("-created_at", "-pk"):
+            latest.setdefault(run.lab_id, run)
+    return render(request, "labs/list.html", {"rows": [(lab, latest.get(lab.pk)) for lab in labs]})
+
+
+def lab_detail(request: HttpRequest, slug: str, form: RunForm | None = None, status: int = 200) -> HttpResponse:
+    lab = _get_lab(slug)
+    caps = caps_from_settings()
+    spec = lab.spec()
+    active = None
+    if request.user.is_authenticated:
+        active = LabRun.objects.for_user(request.user).active().select_related("lab").first()
+        if active is not None:
+            active.expire_if_stale(timezone.now())
+            active = active if active.is_active else None
+    context = {
+        "lab": lab,
+        "spec": spec,
+        "presets": [(p, results_maths.describe_config(_preset_config(spec, p.id))) for p in spec.presets],
+        "form": form or RunForm(spec, caps),
+        "fixed": _fixed_knobs(spec),
+        "active": active,
+        "runs": _earlier_runs(lab, request.user),
+        "questions": lab.checkpoint_questions(),
+    }
+    return render(request, "labs/detail.html", context, status=status)
+
+
+def _preset_config(spec, preset_id: str) -> dict:
+    from labs.params import validate_request
+
+    return validate_request(spec, {"preset": preset_id}, caps_from_settings()).config
+
+
+def _fixed_knobs(spec) -> list[tuple[str, str]]:
+    from labs.params import API_DEFAULTS, API_LABELS
+
+    fixed = []
+    for knob in spec.api.values():
+        if not knob.adjustable and knob.default != API_DEFAULTS.get(knob.name):
+            fixed.append((API_LABELS[knob.name], results_maths._plain(knob.default)))
+    return fixed
+
+
+@login_required
+@require_POST
+def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
+    lab = _get_lab(slug)
+    preset = request.POST.get("preset", "")
+    form = RunForm(lab.spec(), caps_from_settings(), request.POST)
+    if preset:
+        data = {"preset": preset}
+    elif form.is_valid():
+        data = form.request_data()
+    else:
+        return lab_detail(request, slug, form=form, status=400)
+    try:
+        run = start_run(lab, request.user, data, timezone.now())
+    except InvalidRun as exc:
+        if preset:
+            messages.error(request, f"That preset cannot run here: {exc}")
+            return redirect(lab)
+        form.add_request_errors(exc.errors)
+        return lab_detail(request, slug, form=form, status=400)
+    except ActiveRunExists as exc:
+        messages.warning(request, str(exc))
+        return redirect(exc.run if exc.run is not None else lab)
+    return redirect(run)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    now = timezone.now()
+    samples = run.samples_since()
+    checkpoints = _checkpoints(run)
+    context = {
+        "run": run,
+        "lab": run.lab,
+        "progress": run.progress(now),
+        "elapsed": run.elapsed_s(now),
+        "samples": samples,
+        "chart": {"samples": samples, "slo_ms": run.lab.slo_ms, "duration_s": run.duration_s},
+        "results": run.results,
+        "config_line": run.config_summary(),
+        "runs": _earlier_runs(run.lab, request.user, run),
+        "checkpoints": checkpoints,
+        "live": {"id": run.pk, "status": run.status, "api": f"/api/v1/runs/{run.pk}"},
+    }
+    return render(request, "labs/run.html", context)
+
+
+def _checkpoints(run: LabRun) -> list[dict]:
+    items = []
+    latest: dict[int, LabAnswer] = {}
+    for answer in run.answers.order_by("-created_at", "-pk"):
+        latest.setdefault(answer.question_id, answer)
+    for question in run.lab.checkpoint_questions():
+        item = {"question": question, "answer": latest.get(question.pk), "reason": ""}
+        try:
+            variables = question_variables(run, question)
+            item["prompt_html"] = question.prompt_html(variables)
+            item["explanation_html"] = question.explanation_html(variables)
+        except NotAnswerable as exc:
+            item["reason"] = str(exc)
+            item["prompt_html"] = question.prompt_html()
+        items.append(item)
+    return items
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    if run.is_active:
+        run.request_cancel(timezone.now())
+        messages.info(request, "Cancelling: the load stops within a second or two.")
+    return redirect(run)
+
+
+@login_required
+@require_POST
+def run_answer(request: HttpRequest, pk: int, question: str) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    item = next((q for q in run.lab.checkpoint_questions() if q.slug == question), None)
+    if item is None:
+        raise Http404("No such checkpoint question in this lab")
+    answer = None
+    try:
+        variables = question_variables(run, item)
+        result, answer = answer_checkpoint(run, item, response_from_post(item, request.POST), request.user,
+                                           timezone.now())
+        status = 200 if answer else 400
+    except NotAnswerable as exc:
+        result, variables, status = None, {}, 409
+        messages.error(request, str(exc))
+    context = {
+        "question": item, "result": result, "run": run, "submitted": request.POST,
+        "selected": request.POST.getlist("answer"), "explanation_html": item.explanation_html(variables),
+    }
+    if request.htmx:
+        return render(request, "labs/_feedback.html", context, status=status)
+    if result is not None and answer is None:
+        messages.warning(request, " ".join(result.feedback))
+    return redirect(f"{run.get_absolute_url()}#q-{item.slug}")
+
+
+@login_required
+def run_json(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    body = json.dumps(run.to_dict(timezone.now()), indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="lab-{run.lab.slug}-run-{run.pk}.json"'
+    return response
+
+
+@login_required
+def run_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _get_run_for_user(request, pk)
+    response = HttpResponse(results_maths.samples_csv(run.samples_since()), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="lab-{run.lab.slug}-run-{run.pk}-samples.csv"'
+    return response
+
