@@ -79,9 +79,9 @@ RunSerializer = inline_serializer("LabRun", {
     "samples": serializers.ListField(child=serializers.DictField()),
     "results": serializers.DictField(),
 })
-AnswerSerializer = inline_serializer("LabRunAnswer", {
-    "question": serializers.CharField(), "answer": serializers.JSONField(),
-})
+class AnswerSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="The checkpoint question's id.")
+    answer = serializers.JSONField(help_text="A number with or without a unit, a choice id, or a list of ids.")
 
 
 class LabList(APIView):

@@ -208,7 +208,7 @@ def parse_knob(name: str, kind: type, raw: Any, where: str, errors: list[tuple[s
         errors.append((where, f"min and max: {problem_low or problem_high}"))
         return None
     if not low <= default <= high:
-        errors.append((where, f"default {default} must lie between min {low} and max {high}"))
+        errors.append((where, f"default {_show(default)} must lie between min {_show(low)} and max {_show(high)}"))
         return None
     return Knob(name, kind, default, low, high)
 
