@@ -17,6 +17,7 @@ __all__ = [
     "ReviewLog",
     "Scheduler",
     "State",
+    "describe_interval",
     "format_interval",
     "new_card",
     "preview",
@@ -95,6 +96,16 @@ def format_interval(interval: timedelta) -> str:
     if days < 365:
         return f"{_one_decimal(days / 30)}mo"
     return f"{_one_decimal(days / 365)}y"
+
+
+def describe_interval(interval: timedelta) -> str:
+    """The same interval in words, for screen readers: "10 minutes", "4 days", "1.5 months"."""
+    short = format_interval(interval)
+    for suffix, unit in (("mo", "month"), ("m", "minute"), ("h", "hour"), ("d", "day"), ("y", "year")):
+        if short.endswith(suffix):
+            number = short.removesuffix(suffix)
+            return f"{number} {unit}{'' if number == '1' else 's'}"
+    return short
 
 
 def _one_decimal(value: float) -> str:

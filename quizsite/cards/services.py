@@ -157,7 +157,8 @@ class FlashCard:
         """The four rating buttons: rating, name, key and the interval each would give."""
         previews = schedule.preview(self.fsrs_card(now), now, desired_retention)
         return [
-            {"rating": int(rating), "name": rating.name, "label": schedule.format_interval(previews[rating])}
+            {"rating": int(rating), "name": rating.name, "label": schedule.format_interval(previews[rating]),
+             "words": schedule.describe_interval(previews[rating])}
             for rating in schedule.Rating
         ]
 

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from quizsite.cards.models import Deck, PersonalCard, front_digest, normalise_tags
 from quizsite.cards.services import MAX_BACK, MAX_FRONT, CardFilter, FlashCard
+from quizsite.questions.models import Topic
 
 MAX_ROWS = 2000
 MAX_TAGS_LENGTH = 900
@@ -24,20 +25,22 @@ def _field(html: str) -> str:
     return html.replace("\r", "").replace("\n", "<br>").replace("\t", " ")
 
 
-def export_name(card_filter: CardFilter, user) -> str:
+def export_names(card_filter: CardFilter, user) -> tuple[str, str]:
+    """The file's name part and the Anki deck the cards go into."""
     if card_filter.topic_slug:
-        return card_filter.topic_slug
+        topic = Topic.objects.filter(slug=card_filter.topic_slug).first()
+        return card_filter.topic_slug, topic.name if topic else card_filter.topic_slug
     if card_filter.personal_deck_id is not None:
         deck = Deck.objects.filter(user=user, pk=card_filter.personal_deck_id).first()
-        return slugify(deck.name) if deck else "personal"
-    return "all-cards"
+        return (slugify(deck.name) or "personal", deck.name) if deck else ("personal", "Personal")
+    return "all-cards", "All cards"
 
 
 def export_cards(cards: list[FlashCard], deck_name: str) -> str:
     """Anki's "Notes in plain text" format: tab separated, HTML fields, Front/Back/Tags columns."""
     out = io.StringIO()
     out.write("#separator:tab\n#html:true\n")
-    out.write(f"#deck:Breaking Point::{_field(deck_name).replace(':', ' ')}\n")
+    out.write(f"#deck:Breaking Point::{' '.join(deck_name.replace(':', ' ').split())}\n")
     out.write("#columns:Front\tBack\tTags\n#tags column:3\n")
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     for card in cards:

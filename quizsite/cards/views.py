@@ -23,7 +23,7 @@ from quizsite.cards.services import (
     undo_last_review,
 )
 from quizsite.cards.stats import card_stats
-from quizsite.cards.transfer import ImportFailed, export_cards, export_name, import_cards
+from quizsite.cards.transfer import ImportFailed, export_cards, export_names, import_cards
 from quizsite.questions.models import Tag, Topic
 
 
@@ -213,9 +213,9 @@ def export(request: HttpRequest) -> HttpResponse:
     card_filter = CardFilter.from_query(request.GET)
     if card_filter.personal_deck_id is not None:
         get_object_or_404(Deck, pk=card_filter.personal_deck_id, user=request.user)
-    name = export_name(card_filter, request.user)
+    name, deck_name = export_names(card_filter, request.user)
     cards = card_filter.cards(request.user)
-    response = HttpResponse(export_cards(cards, name), content_type="text/plain; charset=utf-8")
+    response = HttpResponse(export_cards(cards, deck_name), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="breaking-point-{name}.txt"'
     return response
 

@@ -39,6 +39,12 @@ def test_interval_labels_read_like_anki():
         ["1d", "4d", "29d", "1.5mo", "2mo", "1.1y"]
 
 
+def test_interval_words_for_screen_readers():
+    """The same intervals in words, singular and plural."""
+    assert [schedule.describe_interval(timedelta(minutes=m)) for m in (1, 10, 180, 1440, 4 * 1440, 45 * 1440)] == \
+        ["1 minute", "10 minutes", "3 hours", "1 day", "4 days", "1.5 months"]
+
+
 def test_verdicts_map_to_ratings():
     """correct → Good, partial → Hard, incorrect → Again, invalid → no review."""
     assert schedule.rating_for_verdict("correct") == Rating.Good

@@ -51,7 +51,8 @@ def test_export_download_from_the_decks_page(learner_client):
     response = learner_client.get(reverse("cards-export"), {"deck": "topic:latency"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="breaking-point-latency.txt"'
-    assert response.content.decode().startswith("#separator:tab\n#html:true\n")
+    assert response.content.decode().startswith(
+        "#separator:tab\n#html:true\n#deck:Breaking Point::Latency percentiles and tail latency\n")
 
 
 def test_exporting_someone_elses_deck_is_a_404(learner_client, other_learner):
