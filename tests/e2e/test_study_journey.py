@@ -28,8 +28,8 @@ def test_sign_up_take_lesson_quiz_and_get_concept_feedback(site, page):
     for _ in range(20):
         if page.get_by_role("heading", name=re.compile("What is P99")).count():
             break
-        page.keyboard.press("n")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("n")
     expect(page.get_by_role("heading", name=re.compile("What is P99"))).to_be_visible()
 
     page.get_by_label("Your answer").fill(ANSWER)
