@@ -175,22 +175,28 @@ class RunSession:
         )
         if not claimed:
             return "no longer queued"
+        outcome: dict[str, Any] = {}
+        interrupted: BaseException | None = None
         try:
             self.start()
             self.watch()
-            return self.finish()
+            outcome = self.finish()
         except RunFailed as exc:
-            self.fail(str(exc))
-            return f"failed: {exc}"
-        except BaseException as exc:  # SystemExit from a worker's shutdown included: never leave it running
+            outcome = self.failure(str(exc))
+        except BaseException as exc:  # a worker's shutdown included: never leave the run running
             logger.exception("lab run %s stopped on an error", self.run.pk)
-            self.fail(f"The run stopped on an internal error ({type(exc).__name__}). Start it again.")
+            outcome = self.failure(f"The run stopped on an internal error ({type(exc).__name__}). Start it again.")
             if not isinstance(exc, Exception):
-                raise
-            return f"error: {exc}"
+                interrupted = exc
         finally:
-            self.stop_everything()
+            self.stop_everything()  # before the run reads as ended: nothing of it is left running by then
+            if outcome:
+                LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(**outcome)
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if interrupted is not None:
+            raise interrupted
+        return str(outcome.get("status", "")) if outcome.get("status") != RunStatus.FAILED else \
+            f"failed: {outcome.get('failure_reason', '')}"
 
     # -- start ----------------------------------------------------------------------------------------
 
@@ -371,26 +377,27 @@ class RunSession:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
-    def finish(self) -> str:
+    def finish(self) -> dict[str, Any]:
+        """The fields of a finished run: its results, read while the model API still answers."""
         metrics = self.fetch_json("/metrics/summary")
         api_info = self.fetch_json("/config") or {}
         api_cpu = percent_between(self.load_start, self.load_end or self.meter.reading())
         samples = self.run.samples_since()
         versions = {**(api_info.get("versions") or {}), "model": (api_info.get("model") or {}).get("version")}
         built = results.build(self.summary, samples, metrics, api_cpu, self.config, self.run.lab.slo_ms, versions)
-        status = RunStatus.CANCELLED if self.cancelled else RunStatus.SUCCEEDED
-        LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(
-            status=status, results=built, finished_at=timezone.now(), heartbeat_at=timezone.now(),
-            failure_reason="Cancelled: the results cover the part that ran." if self.cancelled else "",
-            log_tail=self.tail("locust.log", LOG_TAIL_CHARS // 2) if self.cancelled else "",
-        )
-        return str(status)
+        now = timezone.now()
+        return {
+            "status": RunStatus.CANCELLED if self.cancelled else RunStatus.SUCCEEDED,
+            "results": built,
+            "finished_at": now,
+            "heartbeat_at": now,
+            "failure_reason": "Cancelled: the results cover the part that ran." if self.cancelled else "",
+        }
 
-    def fail(self, reason: str) -> None:
+    def failure(self, reason: str) -> dict[str, Any]:
         logs = "\n".join(f"== {name} ==\n{self.tail(name, LOG_TAIL_CHARS // 2)}" for name in ("api.log", "locust.log"))
-        LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(
-            status=RunStatus.FAILED, failure_reason=reason[:2000], finished_at=timezone.now(), log_tail=logs
-        )
+        return {"status": RunStatus.FAILED, "failure_reason": reason[:2000], "finished_at": timezone.now(),
+                "log_tail": logs}
 
     def tail(self, name: str, chars: int) -> str:
         try:
