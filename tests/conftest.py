@@ -47,9 +47,18 @@ def api_client():
 
 
 def pytest_configure(config):
-    """Tests render templates without collectstatic: plain static storage, no manifest."""
+    """Tests render templates without collectstatic (plain static storage), and SQLite tests use a file
+    database so that subprocesses (the labs worker) and racing threads share it."""
+    import os
+    import tempfile
+    from pathlib import Path
+
     from django.conf import settings
 
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME"):
+        path = Path(tempfile.gettempdir()) / f"breakingpoint-test-{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
