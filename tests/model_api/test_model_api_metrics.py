@@ -1,0 +1,104 @@
+"""GET /metrics (Prometheus text) and GET /metrics/summary (near-exact percentiles)."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import httpx
+import numpy as np
+import pytest
+from model_api_helpers import TUTORIAL_HOUSE
+from prometheus_client.parser import text_string_to_metric_families
+
+from labs.model_api.metrics import ENDPOINTS, FINE_RATIO, LATENCY_BUCKETS, Metrics, fine_bucket
+
+
+def test_fine_buckets_are_one_percent_wide():
+    """Consecutive latencies one percent apart land in consecutive buckets, from 10 us to 100 s."""
+    buckets = [fine_bucket(1e-5 * FINE_RATIO**k * 1.0001) for k in range(0, 1600, 97)]
+    assert buckets == sorted(buckets) and len(set(buckets)) == len(buckets)
+    assert fine_bucket(0.0) == 0
+    assert fine_bucket(1e9) == fine_bucket(1e10)  # overflow bucket
+
+
+def test_summary_percentiles_are_within_half_a_percent():
+    """Recorded latencies give back their exact percentiles within 0.5%, and the exact max."""
+    metrics = Metrics(directory=None, worker=0)
+    rng = random.Random(8)
+    samples = np.array([rng.lognormvariate(math.log(0.04), 0.69) for _ in range(50_000)])
+    for seconds in samples:
+        metrics.observe(ENDPOINTS.index("/predict"), 200, float(seconds))
+    summary = metrics.summary()["endpoints"]["/predict"]
+    assert summary["count"] == 50_000
+    assert summary["by_status"] == {"200": 50_000}
+    ordered = np.sort(samples)
+    for name, rank in (("p50", 25_000), ("p90", 45_000), ("p99", 49_500), ("p999", 49_950)):
+        exact = ordered[rank - 1] * 1000  # nearest rank: the smallest value with q of the samples at or below it
+        assert summary[f"{name}_ms"] == pytest.approx(exact, rel=0.005)
+    assert summary["max_ms"] == pytest.approx(samples.max() * 1000, abs=0.0005)  # rounded to the microsecond
+    assert summary["mean_ms"] == pytest.approx(samples.mean() * 1000, abs=0.0005)
+
+
+def test_histogram_buckets_cover_one_millisecond_to_ten_seconds():
+    assert LATENCY_BUCKETS[0] < 0.001 and LATENCY_BUCKETS[-1] == 10.0
+    assert list(LATENCY_BUCKETS) == sorted(LATENCY_BUCKETS)
+    assert sum(1 for b in LATENCY_BUCKETS if 0.001 <= b <= 10.0) >= 20
+
+
+@pytest.mark.slow
+def test_prometheus_text_counts_requests_by_endpoint_and_status(model_api):
+    """After 5 good and 2 bad predictions, /metrics says so, with a latency histogram and in-flight gauge."""
+    api = model_api()
+    with httpx.Client(base_url=api.url, timeout=10) as client:
+        for _ in range(5):
+            client.post("/predict", json=TUTORIAL_HOUSE)
+        for _ in range(2):
+            client.post("/predict", json={"sqft": 1})
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+
+    requests = {
+        (s.labels["endpoint"], s.labels["status"]): s.value
+        for s in families["model_api_requests"].samples
+        if s.name == "model_api_requests_total"
+    }
+    assert requests[("/predict", "200")] == 5
+    assert requests[("/predict", "422")] == 2
+
+    latency = families["model_api_request_duration_seconds"]
+    predict_buckets = {
+        s.labels["le"]: s.value for s in latency.samples if s.name.endswith("_bucket") and s.labels["endpoint"] == "/predict"
+    }
+    assert predict_buckets["+Inf"] == 7
+    assert {"0.001", "0.01", "0.1", "1.0", "10.0"} <= set(predict_buckets)
+    count = next(s.value for s in latency.samples if s.name.endswith("_count") and s.labels["endpoint"] == "/predict")
+    assert count == 7
+
+    assert families["model_api_requests_in_flight"].samples[0].value == 1  # the scrape itself
+    info = families["model_api_worker_info"].samples
+    assert [(s.labels["worker"], s.labels["pid"]) for s in info] == [("0", str(api.process.pid))]
+
+
+@pytest.mark.slow
+def test_summary_reports_server_side_latency_per_endpoint(model_api):
+    """/metrics/summary gives each endpoint's count, status counts and percentiles, and each worker's CPU."""
+    api = model_api("--delay-median-ms", "30")  # constant 30 ms
+    with httpx.Client(base_url=api.url, timeout=10) as client:
+        health_checks = client.get("/metrics/summary").json()["endpoints"]["/healthz"]["count"]
+        for _ in range(20):
+            client.post("/predict", json=TUTORIAL_HOUSE)
+        client.get("/healthz")
+        summary = client.get("/metrics/summary").json()
+    predict = summary["endpoints"]["/predict"]
+    assert predict["count"] == 20 and predict["by_status"] == {"200": 20}
+    assert 30 <= predict["p50_ms"] < 36
+    assert predict["p50_ms"] <= predict["p99_ms"] <= predict["max_ms"]
+    assert summary["endpoints"]["/healthz"]["count"] == health_checks + 1
+    assert summary["endpoints"]["/metrics/summary"]["count"] == 1
+    assert "/work/cpu" not in summary["endpoints"]  # endpoints without requests are left out
+    (worker,) = summary["workers"]
+    assert worker["pid"] == api.process.pid and worker["alive"] and worker["cpu_seconds"] > 0
+    assert set(summary["counters"]) == {"cache_hits", "cache_misses", "shed", "injected_errors", "cpu_work_seconds"}
