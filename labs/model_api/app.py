@@ -74,7 +74,7 @@ def _describe(error: dict[str, Any]) -> dict[str, Any]:
         message = f"malformed JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
     elif kind == "missing" and field == "body":
         message = 'a JSON body is required, e.g. {"sqft": 1500, "bedrooms": 3, "location": "NY"}'
-    elif kind == "model_attributes_type":
+    elif kind in ("model_type", "model_attributes_type"):
         message = 'the body must be a JSON object, e.g. {"sqft": 1500, "bedrooms": 3, "location": "NY"}'
     return {"field": field, "msg": message, "type": kind, "loc": list(loc)}
 

@@ -188,7 +188,8 @@ def _endpoint_summary(counts: np.ndarray, statuses: np.ndarray, total_s: float, 
     cumulative = np.cumsum(counts)
     result["mean_ms"] = round(total_s / total * 1000, 3)
     for name, q in PERCENTILES:
-        bucket = int(np.searchsorted(cumulative, math.ceil(q * total)))
+        rank = max(1, math.ceil(round(q * total, 6)))  # nearest rank; round() absorbs 0.999 * 50000 > 49950
+        bucket = int(np.searchsorted(cumulative, rank))
         result[f"{name}_ms"] = round(min(_fine_value(bucket), max_s) * 1000, 3)
     result["max_ms"] = round(max_s * 1000, 3)
     return result
@@ -234,11 +235,15 @@ class Metrics:
         self.cpu_work = Counter(
             "model_api_cpu_work_seconds", "Thread CPU time spent by the --cpu-ms knob.", registry=reg
         )
-        worker_info = Gauge(
-            "model_api_worker_info", "One series per live worker process.", ["worker", "pid"],
-            multiprocess_mode="livesum", registry=reg,
-        )  # fmt: skip
-        worker_info.labels(worker=str(worker), pid=str(self.pid)).set(1)
+        if directory is None:
+            worker_info = Gauge("model_api_worker_info", "The worker process.", ["worker", "pid"], registry=reg)
+            worker_info.labels(worker=str(worker), pid=str(self.pid)).set(1)
+        else:  # "liveall" adds the pid label itself and drops the series when the worker stops
+            worker_info = Gauge(
+                "model_api_worker_info", "One series per live worker process.", ["worker"],
+                multiprocess_mode="liveall", registry=reg,
+            )  # fmt: skip
+            worker_info.labels(worker=str(worker)).set(1)
         self.store = LatencyStore(directory, worker)
         self._request_children: dict[tuple[int, int], Any] = {}
         self._latency_children = [self.latency.labels(endpoint=e) for e in ENDPOINTS]
