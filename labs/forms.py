@@ -26,7 +26,7 @@ def _field(knob: Knob, label: str, help_text: str, cap: float | None) -> forms.F
     if knob.kind is int:
         return forms.IntegerField(label=label, min_value=int(knob.minimum), max_value=int(high), initial=knob.default,
                                   help_text=help_text, widget=forms.NumberInput(attrs=attrs))
-    return forms.FloatField(label=label, min_value=knob.minimum, max_value=high, initial=knob.default,
+    return forms.FloatField(label=label, min_value=knob.minimum, max_value=high, initial=_plain(knob.default),
                             help_text=help_text, widget=forms.NumberInput(attrs={**attrs, "step": "any"}))
 
 

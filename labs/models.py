@@ -174,7 +174,8 @@ class LabRun(models.Model):
         if self.running_at is None:
             return 0.0
         end = self.finished_at or now
-        return max(0.0, (end - self.running_at).total_seconds())
+        elapsed = max(0.0, (end - self.running_at).total_seconds())
+        return min(elapsed, float(self.duration_s)) if self.duration_s else elapsed
 
     def progress(self, now: datetime) -> int:
         """Percent of the planned duration done (100 once finished)."""

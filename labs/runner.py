@@ -44,6 +44,7 @@ PLUGIN = Path(__file__).resolve().parent / "telemetry" / "plugin.py"
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "locust_scenarios"
 STOP_MARGIN_S = 3.0  # after the planned duration, a scenario that did not stop on its own is stopped
 LOG_TAIL_CHARS = 3000
+WARMUP_BODY = '{"sqft": 1500, "bedrooms": 3, "location": "NY"}'  # the tutorial's payload, sent twice first
 
 
 class RunFailed(Exception):
@@ -247,6 +248,8 @@ class RunSession:
             **{name: str(value) for name, value in (self.config.get("env") or {}).items()},
             "BP_TELEMETRY_FD": str(write_fd),
             "BP_WAIT_FOR_HOST_S": str(lab_setting("LAB_API_START_TIMEOUT_S", 20)),
+            "BP_WARMUP_PATH": "/predict",
+            "BP_WARMUP_BODY": WARMUP_BODY,
         }
         try:
             self.locust = processes.spawn(self.locust_command(), env=locust_env, cwd=self.tmp,

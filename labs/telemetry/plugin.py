@@ -130,6 +130,7 @@ class Telemetry:
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
+                        self._warm_up(host)
                         self.output.write({"type": "ready", "host": host})
                         return
             except (urllib.error.URLError, OSError):
@@ -138,6 +139,19 @@ class Telemetry:
                 self.output.write({"type": "error", "message": f"{url} did not answer within {wait_s:g} s"})
                 sys.exit(3)
             gevent.sleep(0.05)
+
+    def _warm_up(self, host: str) -> None:
+        """A few requests before the load (BP_WARMUP_PATH, BP_WARMUP_BODY) so that a cold start of the
+        server is not measured as if it were latency under load."""
+        path = os.environ.get("BP_WARMUP_PATH", "")
+        body = os.environ.get("BP_WARMUP_BODY", "").encode()
+        for _ in range(int(os.environ.get("BP_WARMUP_REQUESTS", "2") or 0) if path else 0):
+            request = urllib.request.Request(host.rstrip("/") + path, data=body or None,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=5).close()
+            except (urllib.error.URLError, OSError):
+                return
 
     # -- recording ------------------------------------------------------------------------------------
 

@@ -67,8 +67,10 @@
       { label: "Failures/s", borderColor: "#b42318", backgroundColor: "#b42318" },
     ], "requests/s"),
     latency: lineChart("chart-latency", latencySets, "ms"),
-    users: lineChart("chart-users", [{ label: "Users", borderColor: "#5c2d91", backgroundColor: "#5c2d91" }], "users"),
+    users: lineChart("chart-users", [{ label: "Users", borderColor: "#5c2d91", backgroundColor: "#5c2d91",
+      stepped: true, tension: 0 }], "users"),
   };
+  if (charts.users) charts.users.options.scales.y.ticks = { precision: 0 };
   window.labCharts = charts; // the browser tests read the chart data from here
 
   function push(chart, label, values) {

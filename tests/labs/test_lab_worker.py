@@ -4,59 +4,16 @@ The worker shares the test database, so it needs a file or a server database: SQ
 for the SQLite test database) or DATABASE_URL (PostgreSQL; the tests use its `test_` database).
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from labs import processes
 from labs.models import LabAnswer, LabRun, RunStatus
+from tests.labs.workers import Worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-def database_env() -> dict[str, str]:
-    """The environment that points a subprocess at this test database."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        if connection.is_in_memory_db():
-            pytest.skip("the worker subprocess needs a file database: set SQLITE_TEST_PATH (or DATABASE_URL)")
-        return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return {"DATABASE_URL": url}
-
-
-class Worker:
-    def __init__(self, tmp_path: Path, lock: Path):
-        env = {**os.environ, **database_env(), "LAB_LOCK_FILE": str(lock), "DEBUG": "0"}
-        self.log = tmp_path / f"worker-{time.monotonic_ns()}.log"
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "labs_worker", "--queue-name", "*", "--interval", "0.2",
-             "--no-startup-delay", "--no-reload"],
-            cwd=BASE_DIR, env=env, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
 
 @pytest.fixture
 def start_worker(tmp_path, settings):
@@ -79,16 +36,6 @@ def signed_in(api_client, django_user_model):
     user = django_user_model.objects.create_user("runner", "runner@example.com", "pw-for-the-runner-42")
     api_client.force_authenticate(user)
     return api_client
-
-
-def wait_for(predicate, timeout: float, what: str, worker: Worker | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}" + (f"\nworker output:\n{worker.output()}" if worker else ""))
 
 
 def test_a_run_goes_from_the_api_through_the_worker_to_a_graded_question(start_worker, signed_in):
