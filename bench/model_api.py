@@ -52,7 +52,9 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> Non
     raise SystemExit(f"model API not healthy after {timeout:.0f} s")
 
 
-def run_wrk(url: str, path: str, seconds: float, args: argparse.Namespace, script: str | None) -> tuple[int, int]:
+def run_wrk(
+    url: str, path: str, seconds: float, args: argparse.Namespace, script: str | None
+) -> tuple[int, int]:
     """Run wrk once; return (requests completed, non-2xx responses + socket errors)."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, round(seconds))}s"]
     if script:

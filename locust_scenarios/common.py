@@ -49,7 +49,9 @@ def env_number(name, default, kind=float, minimum=0):
     try:
         value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+        raise ValueError(
+            f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}"
+        ) from None
     if not math.isfinite(value) or value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {raw!r}")
     return value

@@ -38,10 +38,9 @@ import random
 import time
 
 import gevent
+from common import PREDICT_ENDPOINTS, check_prediction, env_choice, env_number, house
 from gevent.pool import Pool
 from locust import FastHttpUser, LoadTestShape, constant, task
-
-from common import PREDICT_ENDPOINTS, check_prediction, env_choice, env_number, house
 
 RATE = env_number("RATE", 10.0, minimum=0.001)
 DURATION = env_number("DURATION", 60.0, minimum=0.1)

@@ -16,9 +16,8 @@ Environment: CPU_WEIGHT, IO_WEIGHT (task weights, default 1 and 1); WAIT_MIN, WA
 a user's requests, default 0.5 and 1.5).
 """
 
-from locust import FastHttpUser, between, task
-
 from common import check_prediction, env_number, house, wait_bounds
+from locust import FastHttpUser, between, task
 
 CPU_WEIGHT = env_number("CPU_WEIGHT", 1, int)
 IO_WEIGHT = env_number("IO_WEIGHT", 1, int)

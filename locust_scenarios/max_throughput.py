@@ -16,9 +16,8 @@ Environment: LOCATION (default: a random market per request).
 
 import os
 
-from locust import FastHttpUser, constant, task
-
 from common import check_prediction, house
+from locust import FastHttpUser, constant, task
 
 
 class MaxThroughputUser(FastHttpUser):

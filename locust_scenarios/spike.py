@@ -16,9 +16,8 @@ RECOVERY_SECONDS (30), SPIKE_SPAWN_RATE (users started per second for the spike,
 i.e. all within a second), WAIT_MIN, WAIT_MAX (default 0.5 and 1.5 seconds between requests).
 """
 
-from locust import FastHttpUser, LoadTestShape, between, task
-
 from common import check_prediction, env_number, house, wait_bounds
+from locust import FastHttpUser, LoadTestShape, between, task
 
 BASELINE_USERS = env_number("BASELINE_USERS", 10, int, minimum=1)
 SPIKE_USERS = env_number("SPIKE_USERS", 100, int, minimum=1)

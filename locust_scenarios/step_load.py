@@ -19,9 +19,8 @@ default 0.5 and 1.5), ENDPOINT (/predict, /work/cpu or /work/io; default /predic
 
 import math
 
-from locust import FastHttpUser, LoadTestShape, between, task
-
 from common import PREDICT_ENDPOINTS, check_prediction, env_choice, env_number, house, wait_bounds
+from locust import FastHttpUser, LoadTestShape, between, task
 
 STEP_USERS = env_number("STEP_USERS", 10, int, minimum=1)
 STEP_SECONDS = env_number("STEP_SECONDS", 30.0, minimum=0.1)

@@ -38,7 +38,8 @@ def create_app(config: Config | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Breaking Point model API",
-        summary="A house-price model (numpy least squares) with knobs that shape its behaviour for load tests.",
+        summary="A house-price model (numpy least squares) with knobs that shape its behaviour "
+        "for load tests.",
         version="1",
         lifespan=lifespan,
         docs_url=None,  # Swagger UI loads from a CDN; the schema stays at /openapi.json
@@ -64,7 +65,11 @@ def app_from_env() -> FastAPI:
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
     loc = tuple(error.get("loc", ()))
-    path = [str(part) for part in loc[1:] if isinstance(part, str)] if loc[:1] == ("body",) else list(map(str, loc))
+    path = (
+        [str(part) for part in loc[1:] if isinstance(part, str)]
+        if loc[:1] == ("body",)
+        else list(map(str, loc))
+    )
     field = ".".join(path) or "body"
     message = error.get("msg", "invalid")
     kind = error.get("type", "invalid")

@@ -43,13 +43,17 @@ class Config:
     host: str = _knob("127.0.0.1", "interface to bind", "HOST")
     port: int = _knob(8001, "TCP port to listen on", "PORT")
     workers: int = _knob(1, "number of uvicorn worker processes", "N")
-    delay_median_ms: float = _knob(0.0, "median of a lognormal delay added to every prediction (0 = off)", "M")
+    delay_median_ms: float = _knob(
+        0.0, "median of a lognormal delay added to every prediction (0 = off)", "M"
+    )
     delay_p99_ms: float | None = _knob(
         None, "P99 of that lognormal delay (default: equal to the median, i.e. a constant delay)", "P"
     )
     cpu_ms: float = _knob(0.0, "milliseconds of real CPU work per request (thread CPU time)", "C")
     io_ms: float = _knob(0.0, "milliseconds of awaited downstream wait per request", "D")
-    blocking: bool = _knob(False, "do the delay and I/O wait with a blocking time.sleep (the classic mistake)")
+    blocking: bool = _knob(
+        False, "do the delay and I/O wait with a blocking time.sleep (the classic mistake)"
+    )
     error_rate: float = _knob(0.0, "fraction of requests answered with an injected 500, in [0, 1]", "R")
     seed: int = _knob(0, "seed of the per-worker random streams (delay, errors)", "S")
     cache: bool = _knob(False, "LRU cache over identical inputs; a hit skips the CPU and I/O work")
@@ -191,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line parser; every default is None so that unset flags fall back to the environment."""
     parser = argparse.ArgumentParser(
         prog="python -m labs.model_api",
-        description="Breaking Point's sample model API (FastAPI + numpy), with knobs that shape its behaviour.",
+        description="Breaking Point's sample model API (FastAPI + numpy), "
+        "with knobs that shape its behaviour.",
         epilog=f"Every flag can also be set by an environment variable: --cpu-ms is {env_name('cpu_ms')}, "
         "--blocking is MODEL_API_BLOCKING=1, and so on. Flags win over the environment.",
     )
@@ -199,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         kind = _base_type(f.type)
         help_text = f"{f.metadata['help']} [env {env_name(f.name)}; default {_show_default(f.default)}]"
         if kind is bool:
-            parser.add_argument(flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            parser.add_argument(
+                flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
         else:
             parser.add_argument(
                 flag(f.name), type=kind, default=None, metavar=f.metadata["metavar"], help=help_text
@@ -260,4 +267,6 @@ def _parse(annotation: Any, raw: str) -> Any:
     try:
         return kind(raw)
     except ValueError:
-        raise ValueError(f"expected {'an integer' if kind is int else 'a number' if kind is float else 'text'}")
+        raise ValueError(
+            f"expected {'an integer' if kind is int else 'a number' if kind is float else 'text'}"
+        )

@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 import psutil
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_CONTENT_TYPE
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
-__all__ = ["ENDPOINTS", "Metrics", "MetricsMiddleware", "PROMETHEUS_CONTENT_TYPE", "multiproc_dir"]
+__all__ = ["ENDPOINTS", "PROMETHEUS_CONTENT_TYPE", "Metrics", "MetricsMiddleware", "multiproc_dir"]
 
 ENDPOINTS: tuple[str, ...] = (
     "/predict",
@@ -97,7 +97,10 @@ def claim_worker_index(directory: str | None) -> int:
     index = 0
     while True:
         try:
-            fd = os.open(os.path.join(directory, f"model_api_worker_{index}.claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            fd = os.open(
+                os.path.join(directory, f"model_api_worker_{index}.claim"),
+                os.O_CREAT | os.O_EXCL | os.O_WRONLY,
+            )
         except FileExistsError:
             index += 1
             continue
@@ -128,8 +131,7 @@ class LatencyStore:
         ints[endpoint * _N + fine_bucket(seconds)] += 1
         ints[_STATUS_BASE + endpoint * _S + _STATUS_SLOT.get(status, _STATUS_OTHER)] += 1
         floats[endpoint] += seconds
-        if seconds > floats[_E + endpoint]:
-            floats[_E + endpoint] = seconds
+        floats[_E + endpoint] = max(floats[_E + endpoint], seconds)
 
     def add(self, counter: str, amount: int = 1) -> None:
         """Increase one of `COUNTERS`."""
@@ -139,6 +141,7 @@ class LatencyStore:
         """Copies of the integer and float slots."""
         raw = bytes(self._buffer)
         return _split(raw)
+
 
 def _split(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     ints = np.frombuffer(raw, dtype=np.int64, count=_INT_SLOTS)
@@ -230,13 +233,17 @@ class Metrics:
             "model_api_shed_requests", "Requests refused with 503 by --max-concurrency.", registry=reg
         )
         self.injected_errors = Counter(
-            "model_api_injected_errors", "Requests answered with an injected 500 (--error-rate).", registry=reg
+            "model_api_injected_errors",
+            "Requests answered with an injected 500 (--error-rate).",
+            registry=reg,
         )
         self.cpu_work = Counter(
             "model_api_cpu_work_seconds", "Thread CPU time spent by the --cpu-ms knob.", registry=reg
         )
         if directory is None:
-            worker_info = Gauge("model_api_worker_info", "The worker process.", ["worker", "pid"], registry=reg)
+            worker_info = Gauge(
+                "model_api_worker_info", "The worker process.", ["worker", "pid"], registry=reg
+            )
             worker_info.labels(worker=str(worker), pid=str(self.pid)).set(1)
         else:  # "liveall" adds the pid label itself and drops the series when the worker stops
             worker_info = Gauge(

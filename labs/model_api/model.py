@@ -83,9 +83,7 @@ class PriceModel:
 
     def __post_init__(self) -> None:
         # Plain-float coefficients per location: one prediction touches no numpy machinery.
-        table = {
-            loc: (float(self.intercept[i]), float(self.per_sqft[i])) for i, loc in enumerate(LOCATIONS)
-        }
+        table = {loc: (float(self.intercept[i]), float(self.per_sqft[i])) for i, loc in enumerate(LOCATIONS)}
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_per_bedroom", float(self.per_bedroom))
 

@@ -21,7 +21,9 @@ class PredictIn(BaseModel):
 
     sqft: Annotated[
         float,
-        Field(strict=True, ge=SQFT_MIN, le=SQFT_MAX, allow_inf_nan=False, description="Living area, square feet"),
+        Field(
+            strict=True, ge=SQFT_MIN, le=SQFT_MAX, allow_inf_nan=False, description="Living area, square feet"
+        ),
     ]
     bedrooms: Annotated[
         int, Field(strict=True, ge=BEDROOMS_MIN, le=BEDROOMS_MAX, description="Number of bedrooms")

@@ -129,6 +129,6 @@ class PredictionService:
 
     async def _wait(self, seconds: float) -> None:
         if self._blocking:
-            time.sleep(seconds)  # deliberately blocks the event loop: the --blocking lesson
+            time.sleep(seconds)  # noqa: ASYNC251 -- deliberately blocks the event loop: the --blocking lesson
         else:
             await asyncio.sleep(seconds)

@@ -83,7 +83,9 @@ class ModelApi:
         stop_group(self.process)
 
 
-def start_model_api(*flags: str, tmp_dir: Path, env: dict[str, str] | None = None, timeout: float = 30) -> ModelApi:
+def start_model_api(
+    *flags: str, tmp_dir: Path, env: dict[str, str] | None = None, timeout: float = 30
+) -> ModelApi:
     """Start the model API with `flags` on a free port and return once GET /healthz answers 200."""
     for attempt in range(3):
         port = free_port()
@@ -145,7 +147,12 @@ class LocustRun:
 
 
 def run_locust(
-    scenario: str, host: str, tmp_dir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    scenario: str,
+    host: str,
+    tmp_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> LocustRun:
     """Run `locust -f locust_scenarios/<scenario> --headless` against `host`; read its JSON stats."""
     stats_prefix = tmp_dir / f"stats_{Path(scenario).stem}"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from model_api_helpers import PYTHON, ROOT
 
 from labs.model_api.config import Config, ConfigError
-
-from model_api_helpers import PYTHON, ROOT
 
 
 def test_defaults_serve_the_tutorial_port_with_every_knob_off():
@@ -21,7 +20,12 @@ def test_defaults_serve_the_tutorial_port_with_every_knob_off():
 
 def test_environment_sets_knobs_and_flags_win():
     """MODEL_API_* variables set knobs; a flag given on the command line overrides its variable."""
-    env = {"MODEL_API_CPU_MS": "20", "MODEL_API_IO_MS": "5", "MODEL_API_CACHE": "yes", "MODEL_API_WORKERS": "2"}
+    env = {
+        "MODEL_API_CPU_MS": "20",
+        "MODEL_API_IO_MS": "5",
+        "MODEL_API_CACHE": "yes",
+        "MODEL_API_WORKERS": "2",
+    }
     config = Config.from_args(["--cpu-ms", "7.5", "--no-cache"], env=env)
     assert config.cpu_ms == 7.5
     assert config.io_ms == 5.0
@@ -31,7 +35,14 @@ def test_environment_sets_knobs_and_flags_win():
 
 def test_boolean_variables_accept_common_spellings():
     """1/true/yes/on and 0/false/no/off are understood, in any case."""
-    for raw, expected in [("1", True), ("TRUE", True), ("on", True), ("0", False), ("No", False), ("", False)]:
+    for raw, expected in [
+        ("1", True),
+        ("TRUE", True),
+        ("on", True),
+        ("0", False),
+        ("No", False),
+        ("", False),
+    ]:
         assert Config.from_env({"MODEL_API_BLOCKING": raw}).blocking is expected
 
 
@@ -65,7 +76,9 @@ def test_median_alone_means_a_constant_delay():
 def test_malformed_variables_are_reported_with_their_names():
     """A variable that is not a number (or not a boolean) is named in the error."""
     with pytest.raises(ConfigError) as caught:
-        Config.from_env({"MODEL_API_CPU_MS": "lots", "MODEL_API_CACHE": "maybe", "MODEL_API_ERROR_RATE": "nan"})
+        Config.from_env(
+            {"MODEL_API_CPU_MS": "lots", "MODEL_API_CACHE": "maybe", "MODEL_API_ERROR_RATE": "nan"}
+        )
     text = str(caught.value)
     assert "MODEL_API_CPU_MS" in text and "MODEL_API_CACHE" in text
 
@@ -89,7 +102,9 @@ def test_workers_rebuild_the_exact_config_from_the_environment():
 
 def test_startup_line_states_every_knob():
     """describe() is one line naming the effective value of each knob."""
-    line = Config.from_args(["--delay-median-ms", "40", "--delay-p99-ms", "200", "--cache"], env={}).describe()
+    line = Config.from_args(
+        ["--delay-median-ms", "40", "--delay-p99-ms", "200", "--cache"], env={}
+    ).describe()
     assert "\n" not in line
     for part in ("workers=1", "median=40ms", "p99=200ms", "cpu_ms=0", "io_ms=0", "blocking=off",
                  "error_rate=0", "seed=0", "cache=on", "max_concurrency=unlimited"):  # fmt: skip
@@ -116,6 +131,7 @@ def test_invalid_knobs_exit_with_status_2(args, env, expected):
         capture_output=True,
         text=True,
         timeout=30,
+        check=False,
     )
     assert result.returncode == 2
     assert expected in result.stderr

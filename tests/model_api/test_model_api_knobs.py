@@ -43,14 +43,16 @@ async def _post_many(url: str, n: int, concurrency: int, path: str = "/predict")
             for _ in remaining:
                 marks: dict[str, float] = {}
 
-                async def trace(event: str, info: dict) -> None:
+                async def trace(event: str, info: dict, marks: dict[str, float] = marks) -> None:
                     if event in (SENT, ANSWERED):
                         marks[event] = time.perf_counter()
 
                 start = time.perf_counter()
                 response = await client.post(path, json=TUTORIAL_HOUSE, extensions={"trace": trace})
                 seconds = time.perf_counter() - start
-                outcomes.append(Outcome(response.status_code, seconds, marks[ANSWERED] - marks[SENT], response.json()))
+                outcomes.append(
+                    Outcome(response.status_code, seconds, marks[ANSWERED] - marks[SENT], response.json())
+                )
 
     await asyncio.gather(*(sender() for _ in range(concurrency)))
     return outcomes
@@ -104,7 +106,7 @@ async def _get_wire_seconds(url: str, path: str, n: int) -> list[float]:
         for _ in range(n):
             marks: dict[str, float] = {}
 
-            async def trace(event: str, info: dict) -> None:
+            async def trace(event: str, info: dict, marks: dict[str, float] = marks) -> None:
                 marks[event] = time.perf_counter()
 
             await client.get(path, extensions={"trace": trace})

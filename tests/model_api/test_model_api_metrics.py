@@ -34,7 +34,9 @@ def test_summary_percentiles_are_within_half_a_percent():
     assert summary["by_status"] == {"200": 50_000}
     ordered = np.sort(samples)
     for name, rank in (("p50", 25_000), ("p90", 45_000), ("p99", 49_500), ("p999", 49_950)):
-        exact = ordered[rank - 1] * 1000  # nearest rank: the smallest value with q of the samples at or below it
+        exact = (
+            ordered[rank - 1] * 1000
+        )  # nearest rank: the smallest value with q of the samples at or below it
         assert summary[f"{name}_ms"] == pytest.approx(exact, rel=0.005)
     assert summary["max_ms"] == pytest.approx(samples.max() * 1000, abs=0.0005)  # rounded to the microsecond
     assert summary["mean_ms"] == pytest.approx(samples.mean() * 1000, abs=0.0005)
@@ -70,11 +72,15 @@ def test_prometheus_text_counts_requests_by_endpoint_and_status(model_api):
 
     latency = families["model_api_request_duration_seconds"]
     predict_buckets = {
-        s.labels["le"]: s.value for s in latency.samples if s.name.endswith("_bucket") and s.labels["endpoint"] == "/predict"
+        s.labels["le"]: s.value
+        for s in latency.samples
+        if s.name.endswith("_bucket") and s.labels["endpoint"] == "/predict"
     }
     assert predict_buckets["+Inf"] == 7
     assert {"0.001", "0.01", "0.1", "1.0", "10.0"} <= set(predict_buckets)
-    count = next(s.value for s in latency.samples if s.name.endswith("_count") and s.labels["endpoint"] == "/predict")
+    count = next(
+        s.value for s in latency.samples if s.name.endswith("_count") and s.labels["endpoint"] == "/predict"
+    )
     assert count == 7
 
     assert families["model_api_requests_in_flight"].samples[0].value == 1  # the scrape itself
@@ -101,4 +107,10 @@ def test_summary_reports_server_side_latency_per_endpoint(model_api):
     assert "/work/cpu" not in summary["endpoints"]  # endpoints without requests are left out
     (worker,) = summary["workers"]
     assert worker["pid"] == api.process.pid and worker["alive"] and worker["cpu_seconds"] > 0
-    assert set(summary["counters"]) == {"cache_hits", "cache_misses", "shed", "injected_errors", "cpu_work_seconds"}
+    assert set(summary["counters"]) == {
+        "cache_hits",
+        "cache_misses",
+        "shed",
+        "injected_errors",
+        "cpu_work_seconds",
+    }

@@ -59,7 +59,9 @@ def test_one_house_and_a_batch_agree_with_the_matrix_form(model):
     coef = np.concatenate([model.intercept, model.per_sqft, [model.per_bedroom]])
     expected = design_matrix(sqft, bedrooms, location) @ coef
     batch = model.predict_batch(sqft, bedrooms, location)
-    single = [model.predict(s, int(b), LOCATIONS[loc]) for s, b, loc in zip(sqft, bedrooms, location, strict=True)]
+    single = [
+        model.predict(s, int(b), LOCATIONS[loc]) for s, b, loc in zip(sqft, bedrooms, location, strict=True)
+    ]
     np.testing.assert_allclose(batch, expected, rtol=1e-12)
     np.testing.assert_allclose(single, expected, rtol=1e-12)
 

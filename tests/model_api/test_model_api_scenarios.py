@@ -89,7 +89,9 @@ def test_constant_arrival_keeps_its_rate_when_the_server_is_slow(model_api, tmp_
     ends (about 6) are abandoned, not counted.
     """
     slow = model_api("--delay-median-ms", "300")
-    run = run_locust("constant_arrival.py", slow.url, tmp_path, env={"RATE": "20", "DURATION": "3"}, timeout=30)
+    run = run_locust(
+        "constant_arrival.py", slow.url, tmp_path, env={"RATE": "20", "DURATION": "3"}, timeout=30
+    )
     assert run.returncode == 0, run.output
     assert run.failures == 0
     assert 40 <= run.requests <= 62

@@ -13,7 +13,9 @@ from labs.model_api.model import LOCATIONS
 pytestmark = pytest.mark.slow
 
 
-def post(api, body: bytes | str, path: str = "/predict", content_type: str = "application/json") -> httpx.Response:
+def post(
+    api, body: bytes | str, path: str = "/predict", content_type: str = "application/json"
+) -> httpx.Response:
     return httpx.post(f"{api.url}{path}", content=body, headers={"Content-Type": content_type}, timeout=10)
 
 
@@ -67,7 +69,7 @@ def test_float_sqft_is_accepted(plain_api):
         ("not json at all", "body", "malformed JSON"),
         ("", "body", "JSON body is required"),
         ("   ", "body", "JSON body is required"),
-        ("[1500, 3, \"NY\"]", "body", "JSON object"),
+        ('[1500, 3, "NY"]', "body", "JSON object"),
         ("null", "body", "JSON object"),
         ('"NY"', "body", "JSON object"),
     ],
@@ -110,7 +112,12 @@ def test_work_endpoints_validate_like_predict(plain_api):
 
 def test_body_is_read_as_json_whatever_the_content_type(plain_api):
     """A client that forgets the JSON content type still gets a price (or a 422), never a 500."""
-    assert post(plain_api, '{"sqft": 1500, "bedrooms": 3, "location": "NY"}', content_type="text/plain").status_code == 200
+    assert (
+        post(
+            plain_api, '{"sqft": 1500, "bedrooms": 3, "location": "NY"}', content_type="text/plain"
+        ).status_code
+        == 200
+    )
     assert post(plain_api, "sqft=1500", content_type="application/x-www-form-urlencoded").status_code == 422
 
 
@@ -130,5 +137,9 @@ def test_random_garbage_never_causes_a_500(plain_api):
             body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
             if rng.random() < 0.2:
                 body = body.encode() + bytes(rng.randrange(256) for _ in range(5))
-            statuses.add(client.post("/predict", content=body, headers={"Content-Type": "application/json"}).status_code)
+            statuses.add(
+                client.post(
+                    "/predict", content=body, headers={"Content-Type": "application/json"}
+                ).status_code
+            )
     assert statuses <= {200, 422}
