@@ -166,6 +166,8 @@ def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_c
         **slo_figures(samples, slo_ms),
         **server_figures(metrics),
     }
+    if results.get("cache_hit_ratio") is None and metrics and not (config.get("api") or {}).get("cache"):
+        results["cache_hit_ratio"] = 0.0  # no cache: every request does the work
     mean_ms = results.get("mean_ms")
     results["in_flight"] = _round(results["rps"] * mean_ms / 1000, 2) if results["rps"] and mean_ms else None
     results["endpoints"] = summary.get("endpoints", [])

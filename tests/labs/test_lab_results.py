@@ -57,7 +57,7 @@ def test_measurements_flatten_results_endpoints_and_config():
     assert values["p99_ms"] == 238.4 and values["predict_p99_ms"] == 238.4 and values["predict_locust_p99_ms"] == 240
     assert values["users"] == 20 and values["api_cpu_ms"] == 8 and values["api_cache"] == 0
     assert "api_delay_p99_ms" not in values  # unset knobs are not numbers
-    assert "cache_hit_ratio" not in values  # no cache: nothing to measure
+    assert values["cache_hit_ratio"] == 0  # no cache: every request does the work
     assert results.known_measurement("work_cpu_p99_ms") and not results.known_measurement("p98_ms")
 
 
