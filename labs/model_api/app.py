@@ -6,6 +6,7 @@ builds its app from the `MODEL_API_*` environment that `python -m labs.model_api
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from labs.model_api.config import Config
 from labs.model_api.metrics import Metrics, MetricsMiddleware, claim_worker_index, multiproc_dir
 from labs.model_api.model import LOCATIONS, fit
 from labs.model_api.routes import health, info, metrics, predict, work
+from labs.model_api.schemas import HealthOut
 from labs.model_api.service import InjectedError, Overloaded, PredictionService
 
 
@@ -31,6 +33,7 @@ def create_app(config: Config | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = PredictionService(config, fit(), worker_metrics, worker)
+        app.state.health_body = HealthOut(worker=worker, pid=os.getpid()).model_dump_json().encode()
         try:
             yield
         finally:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from labs.model_api.routes.deps import ServiceDep
-from labs.model_api.routes.predict import ERROR_RESPONSES, REQUEST_BODY, answer, read_house
+from labs.model_api.routes.predict import ERROR_RESPONSES, REQUEST_BODY, answer
 from labs.model_api.schemas import PredictOut
 from labs.model_api.service import Work
 
@@ -19,12 +18,12 @@ router = APIRouter(prefix="/work", tags=["work"])
 
 
 @router.post("/cpu", response_model=PredictOut, responses=ERROR_RESPONSES, openapi_extra=REQUEST_BODY)
-async def work_cpu(request: Request, service: ServiceDep) -> Response:
+async def work_cpu(request: Request) -> Response:
     """/predict doing only the CPU work (`--cpu-ms`), no I/O wait."""
-    return await answer(service, await read_house(request), Work.CPU)
+    return await answer(request, Work.CPU)
 
 
 @router.post("/io", response_model=PredictOut, responses=ERROR_RESPONSES, openapi_extra=REQUEST_BODY)
-async def work_io(request: Request, service: ServiceDep) -> Response:
+async def work_io(request: Request) -> Response:
     """/predict doing only the I/O wait (`--io-ms`), no CPU work."""
-    return await answer(service, await read_house(request), Work.IO)
+    return await answer(request, Work.IO)
