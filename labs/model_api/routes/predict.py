@@ -4,8 +4,8 @@ The body is read and validated in one pass by pydantic-core (`PredictIn.model_va
 FastAPI's generic body handling (content-type parsing, `json.loads`, then validation of Python objects),
 and the answer is serialised straight to JSON bytes. The handlers take only the `Request` and find the
 body and the worker's service themselves: FastAPI's dependency resolution would cost more per request
-than the prediction does. Together that keeps what /predict costs beyond a bare health check to a few
-tens of microseconds (bench/model_api.py measures it). The OpenAPI schema still documents both bodies.
+than the prediction does. Together that keeps what /predict costs beyond a bare health check to about
+ten microseconds per request (bench/model_api.py measures it). The OpenAPI schema still documents both bodies.
 Any content type is read as JSON.
 """
 
