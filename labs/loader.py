@@ -19,7 +19,6 @@ from labs.params import (
     parse_knob,
     validate_request,
 )
-from quizsite.questions.grading.expr import ExprError, parse_expression
 from labs.results import known_measurement
 from quizsite.questions.content import (
     ContentError,
@@ -30,6 +29,7 @@ from quizsite.questions.content import (
     relative,
     yaml_files,
 )
+from quizsite.questions.grading.expr import ExprError, parse_expression
 
 LAB_KEYS = {"id", "title", "summary", "position", "scenario", "env", "slo_ms", "load", "api", "presets", "steps",
             "questions"}
@@ -144,8 +144,8 @@ def parse_env(raw: Any, where: str, pairs: list[tuple[str, str]]) -> dict[str, A
             continue
         unknown = sorted(expression.names - names - {"pi", "e"})
         if unknown:
-            pairs.append((f"{where}.{name}", f"unknown name(s) {', '.join(unknown)}; a formula may use "
-                          f"{', '.join(sorted(names))}"))
+            known = ", ".join(sorted(names))
+            pairs.append((f"{where}.{name}", f"unknown name(s) {', '.join(unknown)}; a formula may use {known}"))
             continue
         env[name] = value.strip()
     return env

@@ -20,9 +20,8 @@ import bisect
 import itertools
 import random
 
-from locust import FastHttpUser, between, task
-
 from common import LOCATIONS, check_prediction, env_number, wait_bounds
+from locust import FastHttpUser, between, task
 
 HOUSES = env_number("HOUSES", 2000, int, minimum=1)
 ZIPF_S = env_number("ZIPF_S", 1.0)

@@ -14,9 +14,8 @@ Environment: RATE (requests per second for all users together, default 40), USER
 split RATE between them; default 4), ENDPOINT (/predict, /work/cpu or /work/io; default /predict).
 """
 
-from locust import FastHttpUser, constant_pacing, task
-
 from common import PREDICT_ENDPOINTS, check_prediction, env_choice, env_number, house
+from locust import FastHttpUser, constant_pacing, task
 
 RATE = env_number("RATE", 40.0, minimum=0.001)
 USERS = env_number("USERS", 4, int, minimum=1)

@@ -38,6 +38,12 @@ def signed_in(api_client, django_user_model):
     return api_client
 
 
+def run_if(client, url: str, condition) -> dict | None:
+    """The run as the API shows it, when it meets the condition."""
+    run = client.get(url).json()
+    return run if condition(run) else None
+
+
 def test_a_run_goes_from_the_api_through_the_worker_to_a_graded_question(start_worker, signed_in):
     """Enqueue, samples appear while it runs, results are stored, a checkpoint answer is graded against them."""
     worker = start_worker()
@@ -48,13 +54,13 @@ def test_a_run_goes_from_the_api_through_the_worker_to_a_graded_question(start_w
     url = f"/api/v1/runs/{created.json()['id']}"
     enqueued = time.monotonic()
 
-    live = wait_for(lambda: (lambda r: r if r["samples"] and r["status"] == "running" else None)(
-        signed_in.get(url).json()), 30, "a live sample", worker)
+    live = wait_for(lambda: run_if(signed_in, url, lambda r: r["samples"] and r["status"] == "running"), 30,
+                    "a live sample", worker)
     first_sample_s = time.monotonic() - enqueued
     assert live["progress"] < 100 and live["samples"][0]["users"] > 0
 
-    done = wait_for(lambda: (lambda r: r if r["status"] not in ("queued", "starting", "running") else None)(
-        signed_in.get(url).json()), 40, "the end of the run", worker)
+    done = wait_for(lambda: run_if(signed_in, url, lambda r: r["status"] not in ("queued", "starting", "running")),
+                    40, "the end of the run", worker)
     assert done["status"] == "succeeded", done["failure_reason"]
     results = done["results"]
     for key in ("requests", "failures", "rps", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms",
@@ -78,8 +84,8 @@ def test_cancelling_stops_the_load_and_keeps_what_ran(start_worker, signed_in):
     url = f"/api/v1/runs/{run_id}"
     wait_for(lambda: len(signed_in.get(url).json()["samples"]) >= 2, 30, "samples", worker)
     assert signed_in.post(f"{url}/cancel").status_code == 202
-    done = wait_for(lambda: (lambda r: r if r["status"] == "cancelled" else None)(signed_in.get(url).json()), 20,
-                    "the cancellation", worker)
+    done = wait_for(lambda: run_if(signed_in, url, lambda r: r["status"] == "cancelled"), 20, "the cancellation",
+                    worker)
     assert done["results"]["requests"] > 0 and done["elapsed_s"] < 30
     assert not processes.marked_processes(LabRun.objects.get(pk=run_id).process_marker)
 

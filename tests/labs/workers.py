@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,10 @@ def database_env() -> dict[str, str]:
         if connection.is_in_memory_db():
             pytest.skip("the worker subprocess needs a file database: set SQLITE_TEST_PATH (or DATABASE_URL)")
         return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    url = f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
     return {"DATABASE_URL": url}
 
 
