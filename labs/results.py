@@ -207,17 +207,18 @@ def describe_config(config: dict) -> str:
     """One line for tables: "20 users at 10/s for 30 s; API cpu_ms=5, workers=2"."""
     if not config:
         return ""
-    parts = [f"{config.get('users')} users at {_plain(config.get('spawn_rate'))}/s for {config.get('duration_s')} s"]
+    parts = [f"{config.get('users')} users at {plain(config.get('spawn_rate'))}/s for {config.get('duration_s')} s"]
     if (config.get("workers") or 1) > 1:
         parts[0] += f", {config['workers']} Locust processes"
-    changed = [f"{name}={_plain(value)}" for name, value in (config.get("api") or {}).items()
+    changed = [f"{name}={plain(value)}" for name, value in (config.get("api") or {}).items()
                if value is not None and value != API_DEFAULTS.get(name) and name != "seed"]
     if changed:
         parts.append("API " + ", ".join(changed))
     return "; ".join(parts)
 
 
-def _plain(value: Any) -> str:
+def plain(value: Any) -> str:
+    """A knob's value as people write it: 5 not 5.0, on/off for yes/no."""
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float) and value.is_integer():

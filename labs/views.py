@@ -15,6 +15,7 @@ from labs import results as results_maths
 from labs.forms import RunForm
 from labs.loader import caps_from_settings
 from labs.models import Lab, LabAnswer, LabRun
+from labs.params import API_DEFAULTS, API_LABELS, validate_request
 from labs.services import (
     ActiveRunExists,
     InvalidRun,
@@ -82,18 +83,15 @@ def lab_detail(request: HttpRequest, slug: str, form: RunForm | None = None, sta
 
 
 def _preset_config(spec, preset_id: str) -> dict:
-    from labs.params import validate_request
-
     return validate_request(spec, {"preset": preset_id}, caps_from_settings()).config
 
 
 def _fixed_knobs(spec) -> list[tuple[str, str]]:
-    from labs.params import API_DEFAULTS, API_LABELS
-
+    """The model API knobs this lab sets to something other than the API's default, for the form."""
     fixed = []
     for knob in spec.api.values():
         if not knob.adjustable and knob.default != API_DEFAULTS.get(knob.name):
-            fixed.append((API_LABELS[knob.name], results_maths._plain(knob.default)))
+            fixed.append((API_LABELS[knob.name], results_maths.plain(knob.default)))
     return fixed
 
 
