@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -99,10 +101,12 @@ def kill_marked(marker: str, groups: Iterable[int] = (), wait_s: float = 3.0) ->
 
 
 def kill_run_processes(run) -> None:
-    """Kill whatever a failed or stale run left running on this machine."""
+    """Kill whatever a failed or stale run left running on this machine, and remove its files."""
     if run.worker_host and run.worker_host != socket.gethostname():
         return  # another machine's worker: its own start-up cleanup handles it
     kill_marked(run.process_marker, run.process_groups or [])
+    for folder in Path(tempfile.gettempdir()).glob(f"{run.process_marker}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -150,7 +150,7 @@ class RunSession:
         self.config = run.config
         self.scenario = run.config.get("scenario") or run.lab.scenario
         self.marker = run.process_marker
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"lab-run-{run.pk}-"))
+        self.tmp = Path(tempfile.gettempdir())  # the run's own folder is made when it starts
         self.lines: queue.Queue[dict] = queue.Queue()
         self.api: Any = None
         self.locust: Any = None
@@ -176,6 +176,7 @@ class RunSession:
         )
         if not claimed:
             return "no longer queued"
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.marker}-"))  # found by the marker if the worker dies
         outcome: dict[str, Any] = {}
         interrupted: BaseException | None = None
         try:

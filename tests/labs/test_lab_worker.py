@@ -4,7 +4,9 @@ The worker shares the test database, so it needs a file or a server database: SQ
 for the SQLite test database) or DATABASE_URL (PostgreSQL; the tests use its `test_` database).
 """
 
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -108,4 +110,5 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_processes(start_work
     run.refresh_from_db()
     assert "exited in the middle of the run" in run.failure_reason
     wait_for(lambda: not processes.marked_processes(run.process_marker), 10, "no processes of the run")
+    assert not list(Path(tempfile.gettempdir()).glob(f"{run.process_marker}-*"))  # nor its files
     assert signed_in.get(url).json()["status"] == "failed"
