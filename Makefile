@@ -37,8 +37,11 @@ test-fast: install
 model-api: install
 	$(PY) -m labs.model_api --host 127.0.0.1 --port 8001
 
+# Benchmarks print ratios and percentiles; run them on a quiet machine. Not part of `make test`.
 bench: install
 	$(PY) bench/grading.py
+	$(PY) bench/model_api.py
+	$(PY) bench/lab_accuracy.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

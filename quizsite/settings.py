@@ -192,6 +192,22 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 CONTENT_DIR = Path(env_str("CONTENT_DIR", str(BASE_DIR / "content")))
 
+# Labs: server-side limits on what a learner may ask of a load test, and the runner's clocks.
+LAB_MAX_USERS = env_int("LAB_MAX_USERS", 200, minimum=1)
+LAB_MAX_SPAWN_RATE = env_int("LAB_MAX_SPAWN_RATE", 50, minimum=1)
+LAB_MAX_DURATION_S = env_int("LAB_MAX_DURATION_S", 120, minimum=1)
+LAB_MAX_LOCUST_PROCESSES = env_int("LAB_MAX_LOCUST_PROCESSES", 4, minimum=1)
+LAB_MAX_API_WORKERS = env_int("LAB_MAX_API_WORKERS", 4, minimum=1)
+LAB_RUN_TIMEOUT_S = env_int("LAB_RUN_TIMEOUT_S", 300, minimum=10)
+LAB_RUN_GRACE_S = env_int("LAB_RUN_GRACE_S", 30, minimum=0)
+LAB_API_START_TIMEOUT_S = env_int("LAB_API_START_TIMEOUT_S", 20, minimum=1)
+LAB_STALE_AFTER_S = env_int("LAB_STALE_AFTER_S", 15, minimum=3)
+LAB_QUEUE_TIMEOUT_S = env_int("LAB_QUEUE_TIMEOUT_S", 300, minimum=10)
+# One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
+LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
+# Flashcards: py-fsrs interval fuzzing (off keeps every card exactly rebuildable from its log).
+CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
+
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

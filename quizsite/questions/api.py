@@ -39,7 +39,7 @@ class QuestionDetail(generics.RetrieveAPIView):
     lookup_url_kwarg = "slug"
 
     def get_queryset(self):
-        return Question.objects.live().select_related("topic").prefetch_related("tags")
+        return Question.objects.bank().select_related("topic").prefetch_related("tags")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

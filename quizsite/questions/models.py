@@ -40,6 +40,10 @@ class QuestionQuerySet(models.QuerySet):
     def live(self) -> "QuestionQuerySet":
         return self.filter(is_retired=False)
 
+    def bank(self) -> "QuestionQuerySet":
+        """Live questions a learner can answer anywhere (not lab checkpoints, which need a run)."""
+        return self.live().filter(needs_run=False)
+
 
 class Question(models.Model):
     class Type(models.TextChoices):
@@ -75,6 +79,9 @@ class Question(models.Model):
     source_file = models.CharField(max_length=300, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
     is_retired = models.BooleanField(default=False)
+    needs_run = models.BooleanField(
+        default=False, editable=False, help_text="Graded against a lab run's measurements (set from the spec)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,6 +93,10 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def save(self, *args, **kwargs) -> None:
+        self.needs_run = self.uses_run_variables
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("questions-detail", args=[self.slug])

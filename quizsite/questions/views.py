@@ -10,7 +10,7 @@ PAGE_SIZE = 30
 
 def filtered_questions(params) -> tuple[QuerySet[Question], dict]:
     """Live questions filtered by topic, tag, difficulty, type and a search text."""
-    questions = Question.objects.live().select_related("topic")
+    questions = Question.objects.bank().select_related("topic")
     chosen = {
         "topic": params.get("topic", ""),
         "tag": params.get("tag", ""),
@@ -76,5 +76,5 @@ def learner_seed(request: HttpRequest) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     topics = Topic.objects.filter(is_retired=False)
-    counts = dict(Question.objects.live().values_list("topic_id").annotate(n=Count("pk")).order_by())
+    counts = dict(Question.objects.bank().values_list("topic_id").annotate(n=Count("pk")).order_by())
     return render(request, "home.html", {"topics": [(t, counts.get(t.pk, 0)) for t in topics]})

@@ -47,6 +47,12 @@ class GradeQuestion(APIView):
     @extend_schema(request=GradeRequestSerializer, responses=GradeResponseSerializer)
     def post(self, request, slug: str):
         question = get_object_or_404(Question, slug=slug, is_retired=False)
+        if question.needs_run:
+            return Response(
+                {"error": "This question is graded against a lab run's own measurements.",
+                 "detail": "Answer it for a run with POST /api/v1/runs/<id>/answers."},
+                status=status.HTTP_409_CONFLICT,
+            )
         serializer = GradeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response = serializer.validated_data["answer"]

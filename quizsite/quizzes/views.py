@@ -151,6 +151,8 @@ def attempt_results(request: HttpRequest, pk: int) -> HttpResponse:
 def question_answer(request: HttpRequest, slug: str) -> HttpResponse:
     """Answer one question outside any quiz: practice with immediate feedback."""
     question = get_object_or_404(Question.objects.select_related("topic"), slug=slug, is_retired=False)
+    if question.needs_run:
+        return render(request, "questions/_needs_run.html", {"question": question}, status=409)
     result, answer = submit_answer(question, response_from_post(question, request.POST), learner_for(request),
                                    timezone.now())
     context = {"question": question, "result": result, "show_feedback": True, "submitted": request.POST,

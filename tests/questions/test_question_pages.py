@@ -86,3 +86,30 @@ def test_markdown_in_prompts_is_sanitised(client):
 def test_home_lists_topics_with_counts(client):
     body = client.get("/").content.decode()
     assert "Latency percentiles and tail latency" in body
+
+
+def test_lab_checkpoints_are_answered_only_on_a_run(client, api_client):
+    """A question graded against a run's numbers is not in the bank, and answering it elsewhere is refused
+    with a pointer to the labs, never a server error."""
+    checkpoint = Question.objects.live().filter(needs_run=True).first()
+    assert checkpoint is not None and checkpoint.uses_run_variables
+    assert checkpoint.title not in client.get(reverse("questions-list")).content.decode()
+    page = client.get(checkpoint.get_absolute_url())
+    assert page.status_code == 200 and "lab checkpoint" in page.content.decode()
+    assert 'name="answer"' not in page.content.decode()
+    refused = client.post(reverse("questions-answer", args=[checkpoint.slug]), {"answer": "12"})
+    assert refused.status_code == 409
+    graded = api_client.post(f"/api/v1/questions/{checkpoint.slug}/grade", {"answer": "12"}, format="json")
+    assert graded.status_code == 409 and "run" in graded.json()["error"]
+    assert api_client.get(f"/api/v1/questions/{checkpoint.slug}/").status_code == 404
+    assert not Answer.objects.exists()
+
+
+def test_needs_run_follows_the_spec_on_save():
+    question = Question.objects.get(slug="what-is-p99")
+    assert not question.needs_run
+    checkpoint = Question.objects.filter(needs_run=True).first()
+    checkpoint.spec = {**checkpoint.spec, "variables": {"x": {"value": 1}}, "formula": "x"}
+    checkpoint.save()
+    checkpoint.refresh_from_db()
+    assert not checkpoint.needs_run
