@@ -23,8 +23,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an asyncio loop running
+    in this thread while it is open, which would break later tests that call asyncio.run()."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         if os.environ.get("BP_REQUIRE_BROWSER"):
             pytest.fail(f"Chromium is required here (BP_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
