@@ -27,6 +27,8 @@ from quizsite.questions.content import (
     content_hash,
     read_yaml,
     relative,
+    retire_missing,
+    upsert,
     yaml_files,
 )
 from quizsite.questions.grading.expr import ExprError, parse_expression
@@ -339,21 +341,11 @@ class LabSection:
         questions = {q.slug: q for q in Question.objects.filter(slug__in=wanted).only("pk", "slug")}
         for item in items:
             values = {**item.fields(), "content_hash": item.hash(), "is_retired": False}
-            lab = existing.get(item.slug)
-            if lab is None:
-                lab = Lab.objects.create(slug=item.slug, **values)
-                counts.created += 1
-            elif lab.content_hash == values["content_hash"] and not lab.is_retired:
-                counts.unchanged += 1
+            lab, written = upsert(Lab, existing, item.slug, values, counts)
+            if not written:
                 continue
-            else:
-                for key, value in values.items():
-                    setattr(lab, key, value)
-                lab.save()
-                counts.updated += 1
             lab.items.all().delete()
             LabQuestion.objects.bulk_create(
                 LabQuestion(lab=lab, question=questions[slug], position=i) for i, slug in enumerate(item.questions)
             )
-        live = {item.slug for item in items}
-        counts.retired += Lab.objects.filter(is_retired=False).exclude(slug__in=live).update(is_retired=True)
+        retire_missing(Lab.objects.all(), {item.slug for item in items}, counts)

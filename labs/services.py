@@ -13,6 +13,7 @@ from labs.params import validate_request
 from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.signals import answer_graded
+from quizsite.quizzes.services import jsonable_response
 
 
 class InvalidRun(Exception):
@@ -91,16 +92,8 @@ def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
     if not result.counts_as_attempt:
         return result, None
     answer = LabAnswer.objects.create(
-        run=run, question=question, user=user, response=_jsonable(response), variables=variables,
+        run=run, question=question, user=user, response=jsonable_response(response), variables=variables,
         score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
     )
     answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
     return result, answer
-
-
-def _jsonable(response: Any) -> Any:
-    if isinstance(response, (str, int, float, bool)) or response is None:
-        return response
-    if isinstance(response, (list, tuple)):
-        return [str(item) for item in response]
-    return str(response)

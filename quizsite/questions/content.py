@@ -127,6 +127,29 @@ def check_slug(value: Any, file: str, where: str, errors: list[ContentError]) ->
     return True
 
 
+def upsert(model, existing: dict, slug: str, values: dict, counts: Counts) -> tuple[Any, bool]:
+    """Create or update one row by slug, telling unchanged rows by their content hash.
+
+    Returns the row and whether it was written (a written row's children need refreshing too)."""
+    row = existing.get(slug)
+    if row is None:
+        counts.created += 1
+        return model.objects.create(slug=slug, **values), True
+    if row.content_hash == values["content_hash"] and not row.is_retired:
+        counts.unchanged += 1
+        return row, False
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.save()
+    counts.updated += 1
+    return row, True
+
+
+def retire_missing(queryset, live: set[str], counts: Counts) -> None:
+    """Retire, never delete, the rows whose ids are no longer in the files."""
+    counts.retired += queryset.filter(is_retired=False).exclude(slug__in=live).update(is_retired=True)
+
+
 def load(root: Path, check: bool = False) -> Report:
     """Validate every section, then (unless check) write them all in one transaction."""
     errors: list[ContentError] = []

@@ -11,6 +11,8 @@ from quizsite.questions.content import (
     content_hash,
     read_yaml,
     relative,
+    retire_missing,
+    upsert,
     yaml_files,
 )
 from quizsite.questions.grading import validate_spec
@@ -242,9 +244,7 @@ class QuestionSection:
             else:
                 topic_counts.unchanged += 1
         live_topics = {t.slug for t in items.topics}
-        topic_counts.retired += Topic.objects.exclude(slug__in=live_topics).filter(is_retired=False).update(
-            is_retired=True
-        )
+        retire_missing(Topic.objects.all(), live_topics, topic_counts)
 
         tags = {t.slug: t for t in Tag.objects.all()}
         for slug in {tag for q in items.questions for tag in q.tags} - set(tags):
@@ -254,18 +254,7 @@ class QuestionSection:
         existing_questions = {q.slug: q for q in Question.objects.all()}
         for item in items.questions:
             fields = {**item.fields(), "topic": topics[item.topic], "content_hash": item.hash(), "is_retired": False}
-            question = existing_questions.get(item.slug)
-            if question is None:
-                question = Question.objects.create(slug=item.slug, **fields)
-                counts.created += 1
-            elif question.content_hash == fields["content_hash"] and not question.is_retired:
-                counts.unchanged += 1
-                continue
-            else:
-                for key, value in fields.items():
-                    setattr(question, key, value)
-                question.save()
-                counts.updated += 1
-            question.tags.set([tags[t] for t in item.tags])
-        live = items.question_slugs()
-        counts.retired += Question.objects.exclude(slug__in=live).filter(is_retired=False).update(is_retired=True)
+            question, written = upsert(Question, existing_questions, item.slug, fields, counts)
+            if written:
+                question.tags.set([tags[t] for t in item.tags])
+        retire_missing(Question.objects.all(), items.question_slugs(), counts)

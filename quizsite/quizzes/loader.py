@@ -3,7 +3,17 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from quizsite.questions.content import ContentError, Report, check_slug, content_hash, read_yaml, relative, yaml_files
+from quizsite.questions.content import (
+    ContentError,
+    Report,
+    check_slug,
+    content_hash,
+    read_yaml,
+    relative,
+    retire_missing,
+    upsert,
+    yaml_files,
+)
 
 QUIZ_KEYS = {"id", "title", "description", "mode", "time_limit_minutes", "questions"}
 MODES = {"practice", "exam"}
@@ -108,23 +118,11 @@ class QuizSection:
                 "is_retired": False,
                 "owner": None,
             }
-            quiz = existing.get(item.slug)
-            if quiz is None:
-                quiz = Quiz.objects.create(slug=item.slug, **values)
-                counts.created += 1
-            elif quiz.content_hash == values["content_hash"] and not quiz.is_retired:
-                counts.unchanged += 1
+            quiz, written = upsert(Quiz, existing, item.slug, values, counts)
+            if not written:
                 continue
-            else:
-                for key, value in values.items():
-                    setattr(quiz, key, value)
-                quiz.save()
-                counts.updated += 1
             quiz.items.all().delete()
             QuizItem.objects.bulk_create(
                 QuizItem(quiz=quiz, question=questions[slug], position=i) for i, slug in enumerate(item.questions)
             )
-        live = {q.slug for q in items}
-        counts.retired += (
-            Quiz.objects.filter(is_curated=True, is_retired=False).exclude(slug__in=live).update(is_retired=True)
-        )
+        retire_missing(Quiz.objects.filter(is_curated=True), {q.slug for q in items}, counts)

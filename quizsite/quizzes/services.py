@@ -53,7 +53,7 @@ def submit_answer(
         attempt=attempt,
         user=learner.user if learner.user.is_authenticated else None,
         session_key="" if learner.user.is_authenticated else learner.session_key,
-        response=_jsonable(response),
+        response=jsonable_response(response),
         variables=variables,
         score=result.score,
         verdict=str(result.verdict),
@@ -66,7 +66,8 @@ def submit_answer(
     return result, answer
 
 
-def _jsonable(response: Any) -> Any:
+def jsonable_response(response: Any) -> Any:
+    """A learner's response in a form a JSONField stores (lists of ids stay lists, anything else text)."""
     if isinstance(response, (str, int, float, bool)) or response is None:
         return response
     if isinstance(response, (list, tuple)):
