@@ -25,11 +25,9 @@ from quizsite.questions.content import (
     Report,
     check_slug,
     content_hash,
-    read_yaml,
-    relative,
+    parse_each_file,
     retire_missing,
     upsert,
-    yaml_files,
 )
 from quizsite.questions.grading.expr import ExprError, parse_expression
 
@@ -314,22 +312,9 @@ class LabSection:
         question_items = getattr(parsed.get("questions"), "questions", [])
         questions = {q.slug: q.spec for q in question_items}
         caps = caps_from_settings()
-        labs: list[LabContent] = []
-        first_seen: dict[str, str] = {}
-        for path in yaml_files(root / "labs"):
-            file = relative(path, root)
-            data = read_yaml(path, root, errors)
-            if data is None:
-                continue
-            lab = parse_lab(data, file, questions, errors, caps)
-            if lab is None:
-                continue
-            if lab.slug in first_seen:
-                errors.append(ContentError(file, "id", f"duplicate lab id {lab.slug!r}, also in {first_seen[lab.slug]}"))
-                continue
-            first_seen[lab.slug] = file
-            labs.append(lab)
-        return labs
+        return parse_each_file(
+            root / "labs", root, errors, lambda data, file: parse_lab(data, file, questions, errors, caps), "lab"
+        )
 
     def apply(self, items: list[LabContent], parsed: dict, report: Report) -> None:
         from labs.models import Lab, LabQuestion

@@ -118,6 +118,27 @@ def yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
 
 
+def parse_each_file(folder: Path, root: Path, errors: list[ContentError], parse_one, kind: str) -> list:
+    """One item per YAML file in `folder`: parse each with `parse_one(data, file)` (None when invalid), and
+    report a duplicate id naming both files."""
+    items: list = []
+    first_seen: dict[str, str] = {}
+    for path in yaml_files(folder):
+        file = relative(path, root)
+        data = read_yaml(path, root, errors)
+        if data is None:
+            continue
+        item = parse_one(data, file)
+        if item is None:
+            continue
+        if item.slug in first_seen:
+            errors.append(ContentError(file, "id", f"duplicate {kind} id {item.slug!r}, also in {first_seen[item.slug]}"))
+            continue
+        first_seen[item.slug] = file
+        items.append(item)
+    return items
+
+
 def check_slug(value: Any, file: str, where: str, errors: list[ContentError]) -> bool:
     if not isinstance(value, str) or not SLUG_RE.match(value) or len(value) > 100:
         errors.append(

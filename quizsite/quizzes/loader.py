@@ -8,11 +8,9 @@ from quizsite.questions.content import (
     Report,
     check_slug,
     content_hash,
-    read_yaml,
-    relative,
+    parse_each_file,
     retire_missing,
     upsert,
-    yaml_files,
 )
 
 QUIZ_KEYS = {"id", "title", "description", "mode", "time_limit_minutes", "questions"}
@@ -82,22 +80,9 @@ class QuizSection:
 
     def parse(self, root: Path, parsed: dict, errors: list[ContentError]) -> list[QuizContent]:
         question_slugs = parsed["questions"].question_slugs()
-        quizzes: list[QuizContent] = []
-        first_seen: dict[str, str] = {}
-        for path in yaml_files(root / "quizzes"):
-            file = relative(path, root)
-            data = read_yaml(path, root, errors)
-            if data is None:
-                continue
-            quiz = parse_quiz(data, file, question_slugs, errors)
-            if quiz is None:
-                continue
-            if quiz.slug in first_seen:
-                errors.append(ContentError(file, "id", f"duplicate quiz id {quiz.slug!r}, also in {first_seen[quiz.slug]}"))
-                continue
-            first_seen[quiz.slug] = file
-            quizzes.append(quiz)
-        return quizzes
+        return parse_each_file(
+            root / "quizzes", root, errors, lambda data, file: parse_quiz(data, file, question_slugs, errors), "quiz"
+        )
 
     def apply(self, items: list[QuizContent], parsed: dict, report: Report) -> None:
         from quizsite.questions.models import Question
