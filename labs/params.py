@@ -228,6 +228,8 @@ def coerce(kind: type, raw: Any) -> tuple[Any, str]:
             raw = float(raw.strip())
         except ValueError:
             return None, "must be a number"
+    if isinstance(raw, int) and abs(raw) > 2**53:
+        return None, "is far too large"  # math.isfinite() and float() raise OverflowError on huge ints
     if not isinstance(raw, (int, float)) or not math.isfinite(raw):
         return None, "must be a finite number"
     if kind is int:

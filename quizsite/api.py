@@ -1,7 +1,20 @@
 """API plumbing shared by every app: JSON errors everywhere under /api/."""
 
 from django.http import JsonResponse
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested too deeply for Python's json module (RecursionError) is a 400 like any
+    other malformed JSON, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply") from None
 
 
 def exception_handler(exc, context):

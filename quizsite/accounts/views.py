@@ -17,7 +17,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.username}. Your progress is saved from now on.")
-            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
                 return redirect(next_url)
             return redirect("home")
     else:

@@ -188,7 +188,8 @@ class CardFilter:
         if not self.deck.startswith("personal:"):
             return None
         raw = self.deck.removeprefix("personal:")
-        return int(raw) if raw.isdigit() else -1
+        # ASCII digits only ("²".isdigit() is true but int() refuses it), and within a database integer.
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else -1
 
     def as_query(self) -> dict[str, str]:
         return {k: v for k, v in (("deck", self.deck), ("tag", self.tag)) if v}
@@ -241,7 +242,7 @@ def find_card(user, card_id: str) -> FlashCard | None:
             return None
         state = CardState.objects.filter(user=user, question=question).first()
         return FlashCard(user, question=question, state=state)
-    if kind == "p" and key.isdigit():
+    if kind == "p" and key.isascii() and key.isdigit():
         personal = PersonalCard.objects.select_related("deck").filter(user=user, pk=int(key)).first()
         if personal is None:
             return None

@@ -29,7 +29,8 @@ def export_names(card_filter: CardFilter, user) -> tuple[str, str]:
     """The file's name part and the Anki deck the cards go into."""
     if card_filter.topic_slug:
         topic = Topic.objects.filter(slug=card_filter.topic_slug).first()
-        return card_filter.topic_slug, topic.name if topic else card_filter.topic_slug
+        # The file name goes into a header: only a slug of what the query asked for (no quotes or newlines).
+        return slugify(card_filter.topic_slug) or "topic", topic.name if topic else card_filter.topic_slug
     if card_filter.personal_deck_id is not None:
         deck = Deck.objects.filter(user=user, pk=card_filter.personal_deck_id).first()
         return (slugify(deck.name) or "personal", deck.name) if deck else ("personal", "Personal")

@@ -1,13 +1,13 @@
 from django import forms
 
 from quizsite.interviews.models import DURATIONS, MAX_ANSWER_CHARS, MAX_NOTES_CHARS, MAX_QUESTIONS, Track
-from quizsite.questions.models import Topic
+from quizsite.questions.forms import TopicsField
 
 
 class StartForm(forms.Form):
     track = forms.ChoiceField(choices=Track.choices, initial=Track.LOAD_LATENCY, widget=forms.RadioSelect)
-    topics = forms.ModelMultipleChoiceField(
-        queryset=Topic.objects.filter(is_retired=False), required=False, widget=forms.CheckboxSelectMultiple,
+    topics = TopicsField(
+        required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Only for “Chosen topics”.",
     )
     duration_minutes = forms.TypedChoiceField(

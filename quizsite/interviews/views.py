@@ -39,6 +39,15 @@ def _get_item(interview: Interview, number: int | None) -> InterviewQuestion:
     return item
 
 
+def _number(raw: str | None) -> int | None:
+    """A question number from a query or form field; None when there is none (ASCII digits only: "²".isdigit()
+    is true but int() refuses it), -1 (no such question) when it is absurdly long."""
+    raw = raw or ""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw) if len(raw) <= 9 else -1
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -248,9 +257,9 @@ def _interviewer_context(interview: Interview, item: InterviewQuestion, followin
 @require_GET
 def interviewer_view(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     interview = _get_interview_for_token(pk, token)
-    number = request.GET.get("q")
-    following = not (number and number.isdigit())
-    item = _get_item(interview, None if following else int(number))
+    number = _number(request.GET.get("q"))
+    following = number is None
+    item = _get_item(interview, number)
     return render(request, "interviews/interviewer.html", _interviewer_context(interview, item, following))
 
 
@@ -259,11 +268,11 @@ def interviewer_live(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """What the candidate is doing now, for the interviewer's page to poll."""
     interview = _get_interview_for_token(pk, token)
     current = _get_item(interview, None)
-    shown = request.GET.get("shown", "")
+    shown = _number(request.GET.get("shown"))
     now = timezone.now()
     return render(request, "interviews/_live.html", {
         "interview": interview, "token": interview.interviewer_token, "current": current, "now": now,
-        "shown": int(shown) if shown.isdigit() else current.number,
+        "shown": current.number if shown is None else shown,
     })
 
 
@@ -277,8 +286,7 @@ def _after_mark(request: HttpRequest, interview: Interview, item: InterviewQuest
 @require_POST
 def interviewer_ticks(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     interview = _get_interview_for_token(pk, token)
-    number = request.POST.get("position", "")
-    item = _get_item(interview, int(number) if number.isdigit() else None)
+    item = _get_item(interview, _number(request.POST.get("position")))
     form = TicksForm(request.POST, concept_ids=[str(c["id"]) for c in item.concepts()])
     if not form.is_valid():
         return HttpResponse("Unknown concept.", status=400)
@@ -290,8 +298,7 @@ def interviewer_ticks(request: HttpRequest, pk: int, token: str) -> HttpResponse
 @require_POST
 def interviewer_override(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     interview = _get_interview_for_token(pk, token)
-    number = request.POST.get("position", "")
-    item = _get_item(interview, int(number) if number.isdigit() else None)
+    item = _get_item(interview, _number(request.POST.get("position")))
     form = OverrideForm(request.POST)
     if not form.is_valid():
         context = _interviewer_context(interview, item, following=False, override_form=form)

@@ -1,6 +1,7 @@
 from django import forms
 
-from quizsite.questions.models import Question, Topic
+from quizsite.questions.forms import TopicsField
+from quizsite.questions.models import Question
 from quizsite.quizzes.models import Mode
 from quizsite.quizzes.services import MAX_BUILT_QUESTIONS
 
@@ -18,8 +19,8 @@ class StartForm(forms.Form):
 
 
 class BuildForm(StartForm):
-    topics = forms.ModelMultipleChoiceField(
-        queryset=Topic.objects.filter(is_retired=False), required=False, widget=forms.CheckboxSelectMultiple,
+    topics = TopicsField(
+        required=False, widget=forms.CheckboxSelectMultiple,
         help_text="None chosen means every topic.",
     )
     difficulty = forms.TypedChoiceField(
