@@ -80,6 +80,11 @@ class Parsed:
         return {q.slug for q in self.questions}
 
 
+def spec_of(item: dict) -> dict[str, Any]:
+    """The grading spec a question file item carries: its type and type-specific fields (the answer key)."""
+    return {**{key: item[key] for key in SPEC_KEYS if key in item}, "type": item.get("type")}
+
+
 def _text(item: dict, key: str, file: str, where: str, errors: list, required: bool = True) -> str:
     value = item.get(key)
     if value is None:
@@ -159,8 +164,7 @@ def parse_question(item: Any, file: str, where: str, topics: set[str], errors: l
     if not isinstance(follow_ups, list) or not all(isinstance(f, str) and f.strip() for f in follow_ups):
         errors.append(ContentError(file, f"{where}.follow_ups", "must be a list of non-empty texts"))
         follow_ups = []
-    spec = {key: item[key] for key in SPEC_KEYS if key in item}
-    spec["type"] = qtype
+    spec = spec_of(item)
     if qtype in TYPES:
         for message in validate_spec(spec):
             field_name, _, text = message.partition(": ")

@@ -8,31 +8,21 @@ The files are read with yaml.safe_load and graded with the pure engine, so no da
 
 import math
 import re
-from pathlib import Path
 
 import pytest
-import yaml
+from bank_files import load_yaml
 
 from quizsite.questions.grading import grade, sample_variables
+from quizsite.questions.loader import spec_of
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 QUESTION_FILES = ("lesson", "load-testing", "locust", "latency")
 QUIZ_FILES = ("load-testing", "locust", "latency", "load-testing-lesson")
-META = {"id", "topic", "title", "prompt", "explanation", "difficulty", "competency", "tags", "follow_ups"}
 SEEDS = ("learner-1", "learner-2", 3, 44, "interview")
 OBJECTIVES = ("objective-rps-p99", "objective-locust-script", "objective-cpu-vs-io", "objective-interview")
 
 
-def _load(folder: str, name: str) -> dict:
-    return yaml.safe_load((CONTENT / folder / f"{name}.yaml").read_text(encoding="utf-8"))
-
-
-QUESTIONS = {q["id"]: q for name in QUESTION_FILES for q in _load("questions", name)["questions"]}
-QUIZZES = {name: _load("quizzes", name) for name in QUIZ_FILES}
-
-
-def spec_of(question: dict) -> dict:
-    return {k: v for k, v in question.items() if k not in META}
+QUESTIONS = {q["id"]: q for name in QUESTION_FILES for q in load_yaml("questions", name)["questions"]}
+QUIZZES = {name: load_yaml("quizzes", name) for name in QUIZ_FILES}
 
 
 def slugs(*types: str) -> list[str]:

@@ -5,29 +5,19 @@ The files are read with yaml.safe_load and graded with the pure engine, so no da
 """
 
 import math
-from pathlib import Path
 
 import pytest
-import yaml
+from bank_files import load_yaml
 
 from quizsite.questions.grading import grade, sample_variables
+from quizsite.questions.loader import spec_of
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 TOPICS = ("throughput", "queueing", "capacity", "caching")
-META = {"id", "topic", "title", "prompt", "explanation", "difficulty", "competency", "tags", "follow_ups"}
 SEEDS = ("learner-1", "learner-2", 3, 4, "5")
 
 
-def _load(folder: str, name: str) -> dict:
-    return yaml.safe_load((CONTENT / folder / f"{name}.yaml").read_text(encoding="utf-8"))
-
-
-QUESTIONS = {q["id"]: q for name in TOPICS for q in _load("questions", name)["questions"]}
-QUIZZES = {name: _load("quizzes", name) for name in TOPICS}
-
-
-def spec_of(question: dict) -> dict:
-    return {k: v for k, v in question.items() if k not in META}
+QUESTIONS = {q["id"]: q for name in TOPICS for q in load_yaml("questions", name)["questions"]}
+QUIZZES = {name: load_yaml("quizzes", name) for name in TOPICS}
 
 
 def slugs(*types: str) -> list[str]:

@@ -6,28 +6,22 @@ The files are read with yaml.safe_load and graded with the pure engine, so no da
 """
 
 import math
-from pathlib import Path
 
 import pytest
 import yaml
+from bank_files import CONTENT, load_yaml
 
 from labs import results
 from quizsite.questions.grading import grade, sample_variables
-
-CONTENT = Path(__file__).resolve().parents[2] / "content"
-META = {"id", "topic", "title", "prompt", "explanation", "difficulty", "competency", "tags", "follow_ups"}
+from quizsite.questions.loader import spec_of
 
 QUESTIONS = {
     q["id"]: q
-    for q in yaml.safe_load((CONTENT / "questions" / "labs.yaml").read_text(encoding="utf-8"))["questions"]
+    for q in load_yaml("questions", "labs")["questions"]
 }
 LABS = {
     path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((CONTENT / "labs").glob("*.yaml"))
 }
-
-
-def spec_of(question: dict) -> dict:
-    return {k: v for k, v in question.items() if k not in META}
 
 
 def slugs(*types: str) -> list[str]:
