@@ -96,7 +96,11 @@ def kill_marked(marker: str, groups: Iterable[int] = (), wait_s: float = 3.0) ->
             process.kill()
         except psutil.NoSuchProcess:
             pass
-    psutil.wait_procs(processes, timeout=wait_s)
+    # Not psutil.wait_procs: an orphan killed here may stay a zombie (nothing reaps it), and waiting on a
+    # zombie lasts the whole timeout. marked_processes() leaves zombies out.
+    deadline = time.monotonic() + wait_s
+    while processes and time.monotonic() < deadline and marked_processes(marker):
+        time.sleep(0.05)
     return len(processes)
 
 

@@ -110,5 +110,6 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_processes(start_work
     run.refresh_from_db()
     assert "exited in the middle of the run" in run.failure_reason
     wait_for(lambda: not processes.marked_processes(run.process_marker), 10, "no processes of the run")
-    assert not list(Path(tempfile.gettempdir()).glob(f"{run.process_marker}-*"))  # nor its files
+    # nor its files: the new worker removes them after the kill, in its own time
+    wait_for(lambda: not list(Path(tempfile.gettempdir()).glob(f"{run.process_marker}-*")), 10, "the run's files removed")
     assert signed_in.get(url).json()["status"] == "failed"
