@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 
 from quizsite.questions.grading.text import FUNCTION_WORDS, NEGATORS, Tokens, key_of, stem, tokenize
 
-GAP = 3  # tokens allowed between two words of a claim ("average [latency really] hides")
+GAP = 2  # tokens allowed between two words of a claim ("average [latency really] hides")
 WIDE_GAP = 10  # after "..." in a claim
 FUZZY_MIN_LENGTH = 5
 FUZZY_MIN_RATIO = 85
@@ -39,12 +39,16 @@ ANTONYM_PAIRS = [
     ("horizontally", "vertically"), ("producer", "consumer"), ("leader", "follower"), ("primary", "replica"),
     ("warm", "cold"), ("hit", "miss"), ("eager", "lazy"), ("push", "pull"), ("sender", "receiver"),
     ("caller", "callee"), ("parent", "child"), ("rises", "falls"), ("grows", "shrinks"), ("up", "down"),
-    ("in", "out"), ("under", "over"), ("saturated", "idle"), ("bound", "unbound"), ("latency", "lately"),
-    ("throughput", "throughout"), ("lower", "slower"), ("higher", "lighter"), ("median", "medium"),
+    ("in", "out"), ("under", "over"), ("saturated", "idle"), ("bound", "unbound"),
 ]
 ANTONYMS = frozenset(stem(w) for pair in ANTONYM_PAIRS for w in pair) | frozenset(
     w for pair in ANTONYM_PAIRS for w in pair
 )
+
+
+# Real words close in spelling to a rubric word but meaning something else: never read as a typo.
+NOT_TYPOS = frozenset({"lately", "throughout", "medium", "lighter", "latent", "layer", "cached", "catches"})
+_EXACT_ONLY = ANTONYMS | NOT_TYPOS
 
 
 class ClaimError(ValueError):
@@ -235,7 +239,7 @@ class Vocabulary:
                 result.append((exact,))
             elif kind == "c":
                 result.append(tuple(i for suffix, i in self._code if key.endswith(suffix)))
-            elif kind != "w" or not _fuzzy_form(word) or word in ANTONYMS or key in ANTONYMS:
+            elif kind != "w" or not _fuzzy_form(word) or word in _EXACT_ONLY or key in ANTONYMS:
                 result.append(())
             else:
                 memo = self._memo.get(word)

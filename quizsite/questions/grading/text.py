@@ -52,7 +52,7 @@ POST_NEGATORS = frozenset(
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
-    which who also whereby yet
+    which who also whereby yet before after until once when whenever if
     """.split()
 )
 NEGATION_WINDOW = 6
@@ -211,7 +211,10 @@ def _scan(norm: str) -> list[Raw]:
         elif kind == "slash":
             result.append(("w", "without" if value.startswith("w") else "io", start, end))
         elif kind == "pnum":
-            result.append(("n", "p" + value.lstrip("p -"), start, end))
+            digits = value.lstrip("p -")
+            if len(digits) == 3:  # p999 -> p99.9
+                digits = digits[:2] + "." + digits[2]
+            result.append(("n", "p" + digits, start, end))
         elif kind == "num":
             suffix = (match.group("suffix") or "").strip()
             digits = match.group(0)[: len(match.group(0)) - len(match.group("suffix") or "")]
