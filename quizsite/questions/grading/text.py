@@ -128,7 +128,7 @@ _TOKEN = re.compile(
     r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
     r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)(?![\w]|\.\d))"
     r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
-    r"|(?P<code>@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9]"
+    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
     r"|(?<![\w.])\.[a-z_][a-z0-9_]*(?=\())"
     r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
     r"|(?P<op>[=×*/÷]|->|→)"
@@ -156,6 +156,7 @@ class Tokens:
     keys: tuple[str, ...]
     sentences: tuple[int, ...]
     clauses: tuple[int, ...]
+    segments: tuple[int, ...]  # pieces between punctuation that structures notes (, : ; new lines), for salad
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     negator: tuple[bool, ...]  # the token negates what follows it (in scope)
@@ -228,7 +229,7 @@ def _scan(norm: str) -> list[Raw]:
             else:
                 result.append(("n", _number_text(number), start, end))
         elif kind == "code":
-            result.append(("c", value, start, end))
+            result.append(("c", value.removesuffix("()"), start, end))
         elif kind == "word":
             word = value.replace("'", "")
             if word in SYNONYMS:
@@ -439,6 +440,9 @@ def key_of(kind: str, word: str) -> str:
     return stem(word) if kind == "w" else word
 
 
+_QUOTES_AND_PARENS = frozenset('()"“”')
+
+
 def tokenize(text: str) -> Tokens:
     """Tokens for matching, with sentences, clauses and negation worked out per position."""
     norm, offsets = _normalise(text)
@@ -447,16 +451,19 @@ def tokenize(text: str) -> Tokens:
     words: list[str] = []
     sentences: list[int] = []
     clauses: list[int] = []
+    segments: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
-    sentence = clause = articles = 0
+    sentence = clause = segment = articles = 0
     for kind, value, start, end in raw:
         if kind == "sentence":
             sentence += 1
             clause += 1
+            segment += 1
             continue
         if kind == "clause":
             clause += 1
+            segment += value not in _QUOTES_AND_PARENS
             continue
         if kind == "w" and value in ARTICLES:
             articles += 1
@@ -467,6 +474,7 @@ def tokenize(text: str) -> Tokens:
         words.append(value)
         sentences.append(sentence)
         clauses.append(clause)
+        segments.append(segment)
         if offsets is None:
             starts.append(start)
             ends.append(end)
@@ -483,6 +491,7 @@ def tokenize(text: str) -> Tokens:
         tuple(keys),
         tuple(sentences),
         tuple(clauses),
+        tuple(segments),
         tuple(starts),
         tuple(ends),
         tuple(negator),
