@@ -305,3 +305,14 @@ def test_model_answer_must_be_correct_and_the_prompt_must_not_pass():
     assert any(e.startswith("model_answer: scores 0.00") for e in errors), errors
     echo = spec(prompt="Concurrency grows: latency?")  # too short to be blocked as copied runs
     assert any(e.startswith("prompt: pasting the prompt back scores") for e in validate_spec(echo))
+
+
+def test_code_lines_are_statements_and_a_decorator_belongs_to_its_def():
+    """In a code block each line is its own statement (no claim spans two lines), except that a decorator
+    reads with the def below it, so "@task(3) on cart" can be told from "@task(3) on browse"."""
+    tokens = tokenize("```python\n@task(3)\ndef browse(self):\n    pass\n@task(1)\ndef cart(self):\n```")
+    sentence = dict(zip(tokens.words, tokens.sentences))
+    at = tokens.words.index("browse")
+    assert tokens.sentences[at] == tokens.sentences[tokens.words.index("3")]
+    assert sentence["cart"] != tokens.sentences[at]
+    assert sentence["pass"] != tokens.sentences[at]

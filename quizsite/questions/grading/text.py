@@ -241,7 +241,9 @@ def _scan(norm: str) -> list[Raw]:
         elif kind == "op":
             result.append(("o", _OPS.get(value, value), start, end))
         elif kind == "clause" and value == "\n" and any(a <= start < b for a, b in fences):
-            result.append(("sentence", value, start, end))  # each line of code is its own statement
+            # each line of code is its own statement, but a decorator belongs to the def below it
+            line = norm[norm.rfind("\n", 0, start) + 1 : start].strip()
+            result.append(("clause" if line.startswith("@") else "sentence", value, start, end))
         else:
             result.append((kind, value, start, end))
     return result
