@@ -82,6 +82,7 @@ class Claim:
     text: str
     elements: tuple[Element, ...]
     required: frozenset[int]  # ids every match needs (single-alternative, non-optional steps)
+    needs: tuple[frozenset[int], ...] = ()  # per non-optional step: the first ids of its alternatives
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,10 @@ def compile_claim(text: str, vocabulary: Vocabulary) -> Claim:
         elements.append(Element(runs, gap))
         if len(runs) == 1:
             required.update(runs[0])
-    return Claim(text, tuple(elements), frozenset(required))
+    needs = tuple(
+        frozenset(run[0] for run in e.alternatives) for e in elements if () not in e.alternatives and len(e.alternatives) > 1
+    )
+    return Claim(text, tuple(elements), frozenset(required), needs)
 
 
 def literal_claim(text: str, vocabulary: Vocabulary) -> Claim:
@@ -322,6 +326,9 @@ class Positions:
         at = self.at
         for word_id in claim.required:
             if word_id not in at:
+                return None
+        for firsts in claim.needs:
+            if at.keys().isdisjoint(firsts):
                 return None
         negated: Occurrence | None = None
         tries = [0]

@@ -99,6 +99,7 @@ SYNONYMS: dict[str, str] = {
 # Word pairs read as one word, so their parts cannot be matched alone ("half-open" is not "open").
 COMPOUNDS = {("half", "open"): "half-open", ("half", "opened"): "half-open", ("non", "blocking"): "nonblocking"}
 PHRASE_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("equal", "to"): "="}
+_OPERATOR_STARTS = frozenset(a for a, _ in COMPOUNDS) | frozenset(a for a, _ in PHRASE_OPS) | {"x"}
 
 _UNITS = {
     w: i
@@ -120,11 +121,15 @@ _ORDINAL_TENS = {
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _FRACTIONS = {"hundredth": 100, "hundredths": 100, "thousandth": 1_000, "thousandths": 1_000,
               "tenth": 10, "tenths": 10}
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_ORDINAL_UNITS) | frozenset(_ORDINAL_TENS) | frozenset(
+    _SCALES
+) | {"a", "one"}
 _SUFFIXES = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9}
 _PERCENT_WORDS = frozenset({"percent", "pct"})
 
 _TOKEN = re.compile(
-    r"(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
+    r"(?P<plain>(?!p[ -]?\d)[a-z]+(?![\w.'/(@]))"  # the common case first: a plain lowercase word
+    r"|(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
     r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
     r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)(?![\w]|\.\d))"
     r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
@@ -172,22 +177,44 @@ class Tokens:
         return self.text[self.starts[start] : self.ends[end]].strip()
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table folding one character (case, accents, NFKC, curly apostrophes), filled on use.
+    `uneven` holds the characters that fold to more or fewer than one character ("ﬁ" -> "fi")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[int] = set()
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "’ʼ´‘`":
+            folded = "'"
+        else:
+            folded = unicodedata.normalize("NFKC", char).casefold()
+            folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        if len(folded) != 1:
+            self.uneven.add(code)
+        if len(self) < 10_000:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def _normalise(text: str) -> tuple[str, list[int] | None]:
     """Case-folded text without accents, and for each of its characters the index in `text` (None when
     they are the same positions)."""
     if text.isascii():
         lowered = text.lower().replace("`", "'")
         return lowered, None
+    folded_text = text.translate(_FOLD)
+    if not _FOLD.uneven.intersection(map(ord, text)):  # every character folded to one: same positions
+        return folded_text, None
     out: list[str] = []
     offsets: list[int] = []
     for index, char in enumerate(text):
-        if char in "’ʼ´‘`":
-            folded = "'"
-        elif char.isascii():
-            folded = char.lower()
-        else:
-            folded = unicodedata.normalize("NFKC", char).casefold()
-            folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        folded = _FOLD[ord(char)]
         out.append(folded)
         offsets.extend([index] * len(folded))
     return "".join(out), offsets
@@ -230,6 +257,12 @@ def _scan(norm: str) -> list[Raw]:
                 result.append(("n", _number_text(number), start, end))
         elif kind == "code":
             result.append(("c", value.removesuffix("()"), start, end))
+        elif kind == "plain":
+            if value in SYNONYMS:
+                for part in SYNONYMS[value].split():
+                    result.append(("o" if part in "=*/" else "w", part, start, end))
+            else:
+                result.append(("w", value, start, end))
         elif kind == "word":
             word = value.replace("'", "")
             if word in SYNONYMS:
@@ -260,6 +293,10 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if kind == "w" and value not in _NUMBER_WORDS:  # most tokens: nothing to do
+            out.append(tokens[i])
+            i += 1
+            continue
         nxt = tokens[i + 1][1] if i + 1 < n and tokens[i + 1][0] == "w" else ""
         number: float | None = None
         ordinal = False
@@ -329,6 +366,10 @@ def _numbers(tokens: list[Raw]) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if kind != "n":
+            out.append(tokens[i])
+            i += 1
+            continue
         nxt = tokens[i + 1] if i + 1 < n else ("", "", 0, 0)
         if kind == "n" and (value.endswith("th") or _is_number(tokens[i]) or value.endswith("%")) \
                 and nxt[0] == "w" and nxt[1] in ("percentile", "percentiles"):
@@ -363,6 +404,10 @@ def _operators(tokens: list[Raw], norm: str) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if value not in _OPERATOR_STARTS:
+            out.append(tokens[i])
+            i += 1
+            continue
         if kind == "w" and i + 1 < n and (value, tokens[i + 1][1]) in COMPOUNDS:
             out.append(("w", COMPOUNDS[(value, tokens[i + 1][1])], start, tokens[i + 1][3]))
             i += 2
