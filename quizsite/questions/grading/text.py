@@ -7,6 +7,7 @@ are p99), code kept as code (`catch_response`, `@task`, `response.failure`, `=`)
 Every token keeps the character span it came from, so evidence quotes the learner's own characters.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -337,19 +338,40 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
     return out
 
 
-def _ratio_end(tokens: list[Raw], i: int) -> tuple[float, int] | None:
-    """After a number at i: "out of (every) 100", "in (every) 100", "of every 100" -> (100, last index)."""
-    j = i + 1
+_RATIO_NOUNS_NOT = frozenset(
+    "ms s second seconds minute minutes min mins hour hours day days week weeks month months year years".split()
+)
+
+
+def _ratio_end(tokens: list[Raw], i: int) -> tuple[float, int, int] | None:
+    """After a number at i: "out of (every) 100", "in (every) 100", "of every 100" -> (100, last index, -1);
+    with one noun between ("1 request in 100", "one call out of every hundred") the noun's index instead of
+    -1, when the base is a power of ten of at least 100 and not a duration ("3 requests in 10 minutes")."""
     n = len(tokens)
-    words = [tokens[k][1] if tokens[k][0] == "w" else None for k in range(n)]
-    if j < n and words[j] == "out" and j + 1 < n and words[j + 1] == "of":
+
+    def word(k: int) -> str | None:
+        return tokens[k][1] if k < n and tokens[k][0] == "w" else None
+
+    j = i + 1
+    noun = -1
+    if word(j) and word(j) not in ("out", "in", "of") and word(j) not in FUNCTION_WORDS:
+        noun, j = j, j + 1
+    if word(j) == "out" and word(j + 1) == "of":
         j += 2
-    elif j < n and words[j] == "in":
+    elif word(j) == "in":
         j += 1
-    elif j < n and words[j] == "of" and j + 1 < n and words[j + 1] in ("every", "each"):
+    elif word(j) == "of" and word(j + 1) in ("every", "each"):
         j += 1
     else:
         return None
+    while word(j) in ("every", "each", "a"):
+        j += 1
+    if j < n and _is_number(tokens[j]) and not tokens[j][1].endswith("%"):
+        base = float(tokens[j][1])
+        if noun >= 0 and (base < 100 or math.log10(base) % 1 or word(j + 1) in _RATIO_NOUNS_NOT):
+            return None
+        return base, j, noun
+    return None
     while j < n and words[j] in ("every", "each", "a"):
         j += 1
     if j < n and _is_number(tokens[j]) and not tokens[j][1].endswith("%"):
@@ -388,8 +410,13 @@ def _numbers(tokens: list[Raw]) -> list[Raw]:
             ratio = _ratio_end(tokens, i)
             if ratio and ratio[0] >= 2 and 0 < float(value) <= ratio[0]:
                 share = float(value) * 100 / ratio[0]
-                out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[ratio[1]][3]))
-                i = ratio[1] + 1
+                last, noun = ratio[1], ratio[2]
+                if noun < 0:
+                    out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[last][3]))
+                else:  # "one request out of every hundred" -> 1% request
+                    out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[i][3]))
+                    out.append(tokens[noun])
+                i = last + 1
                 continue
         out.append(tokens[i])
         i += 1
@@ -450,11 +477,17 @@ _KEPT_S = ("ss", "us", "is")
 _VERB_ENDINGS = ("ing", "ed", "ly")
 
 
+# Words whose stem would meet another word: "meaning" and "means" (to signify) are not "mean" (the average).
+_STEM_KEPT = frozenset({"meaning", "means", "meant"})
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """A light stemmer: plurals, -ing, -ed, -ly, British -ise and a final -e, so "caches", "caching",
     "cached" and "cache" share "cach". Words with digits and short words are left alone."""
     if len(word) <= 3 or not word.isalpha():
+        return word
+    if word in _STEM_KEPT:
         return word
     if "is" in word:
         word = _BRITISH_IZE.sub(r"iz\1", word)
