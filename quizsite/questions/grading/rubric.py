@@ -168,7 +168,8 @@ def _validate_items(spec: dict, key: str, strict: bool, seen: set[str]) -> list[
                 errors.append(f"{path}.gate: must be true or false")
             errors += checks.text(item, "follow_up", path, required=strict and item.get("gate") is True)
         else:
-            errors += checks.number(item, "penalty", path, required=False, above=0, maximum=1)
+            if not strict:
+                errors += checks.number(item, "penalty", path, required=False, above=0, maximum=1)
             errors += checks.text(item, "correction", path, required=strict)
         errors += _validate_claims(item.get(claims_key), checks.at(path, claims_key), strict)
     if strict and concepts and not any(isinstance(i, dict) and i.get("gate") is True for i in items):

@@ -50,6 +50,8 @@ POST_NEGATORS = frozenset(
     wrong myth
     """.split()
 )
+# "X is not needed", "X does not help": an auxiliary and "not" after a claim negate it.
+_AUXILIARIES = frozenset("is are was were be does do did will would can could should".split())
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
@@ -630,7 +632,7 @@ def _negation(
         for j in range(i + 1, min(n, i + 5)):
             if clauses[j] != clauses[i]:
                 break
-            if words[j] in POST_NEGATORS or (words[j] == "not" and words[j - 1] in ("is", "are", "was", "be")):
+            if words[j] in POST_NEGATORS or (words[j] == "not" and words[j - 1] in _AUXILIARIES):
                 after[i] = True
                 break
     return tuple(before), tuple(after)
