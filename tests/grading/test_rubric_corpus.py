@@ -46,7 +46,6 @@ NOT_YET_CONVERTED = {
     "gil-threads-vs-processes",
     "low-cpu-high-latency",
     "lt-prod-testing",
-    "lt-report-results",
     "oom-under-load",
     "retry-storm-postmortem",
     "should-we-cache-predictions",
