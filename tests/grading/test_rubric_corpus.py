@@ -42,18 +42,14 @@ NOT_YET_CONVERTED = {
     "doubled-cores-small-gain",
     "dynamic-batching-tuning",
     "explain-flame-graph",
-    "explain-littles-law",
     "gil-threads-vs-processes",
     "low-cpu-high-latency",
     "lt-prod-testing",
     "oom-under-load",
     "retry-storm-postmortem",
     "should-we-cache-predictions",
-    "slow-dependency-worker-pool",
     "stateless-web-tier",
-    "throughput-plateau-interview",
     "use-and-red-methods",
-    "users-are-not-rps",
     "vertical-vs-horizontal",
 }
 
