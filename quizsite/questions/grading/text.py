@@ -52,10 +52,11 @@ POST_NEGATORS = frozenset(
 )
 # "X is not needed", "X does not help": an auxiliary and "not" after a claim negate it.
 _AUXILIARIES = frozenset("is are was were be does do did will would can could should".split())
+_ADVERBS = frozenset("still also really actually simply just necessarily always".split())  # "is still not"
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
-    which who also whereby yet before after until once when whenever if
+    which who whereby yet before after until once when whenever if
     """.split()
 )
 NEGATION_WINDOW = 6
@@ -134,16 +135,16 @@ _TOKEN = re.compile(
     r"(?P<plain>(?!p[ -]?\d)[a-z]+(?![\w.'/(@]))"  # the common case first: a plain lowercase word
     r"|(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
     r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
-    r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)(?![\w]|\.\d))"
+    r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)s?(?![\w]|\.\d))"  # p99, P 99, p99.9, P99s
     r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
     r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
     r"|(?<![\w.])\.[a-z_][a-z0-9_]*(?=\())"
     r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
-    r"|(?P<op>[=×*/÷]|->|→)"
+    r"|(?P<op>!=|<=|>=|[=×*/÷≠≤≥<>]|->|→)"
     r"|(?P<sentence>[.!?;]+(?=\s|$|[\"')\]])|\n\s*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])\s))"
     r"|(?P<clause>[,:()\[\]\"“”—–]|\s-\s|\n)"
 )
-_OPS = {"×": "*", "÷": "/", "->": "->", "→": "->"}
+_OPS = {"×": "*", "÷": "/", "->": "->", "→": "->", "≠": "!=", "≤": "<=", "≥": ">="}
 
 
 def _number_text(value: float) -> str:
@@ -192,6 +193,8 @@ class _FoldTable(dict[int, str]):
         char = chr(code)
         if char in "’ʼ´‘`":
             folded = "'"
+        elif char in "≠≤≥":  # NFD would turn "≠" into "=" and a combining stroke
+            folded = char
         else:
             folded = unicodedata.normalize("NFKC", char).casefold()
             folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
@@ -242,7 +245,7 @@ def _scan(norm: str) -> list[Raw]:
         elif kind == "slash":
             result.append(("w", "without" if value.startswith("w") else "io", start, end))
         elif kind == "pnum":
-            digits = value.lstrip("p -")
+            digits = value.lstrip("p -").removesuffix("s")
             if len(digits) == 3:  # p999 -> p99.9
                 digits = digits[:2] + "." + digits[2]
             result.append(("n", "p" + digits, start, end))
@@ -632,7 +635,10 @@ def _negation(
         for j in range(i + 1, min(n, i + 5)):
             if clauses[j] != clauses[i]:
                 break
-            if words[j] in POST_NEGATORS or (words[j] == "not" and words[j - 1] in _AUXILIARIES):
+            if words[j] in POST_NEGATORS or (
+                words[j] == "not"
+                and (words[j - 1] in _AUXILIARIES or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES))
+            ):
                 after[i] = True
                 break
     return tuple(before), tuple(after)
