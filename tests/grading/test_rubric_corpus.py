@@ -44,7 +44,6 @@ NOT_YET_CONVERTED = {
     "explain-flame-graph",
     "gil-threads-vs-processes",
     "low-cpu-high-latency",
-    "lt-prod-testing",
     "oom-under-load",
     "retry-storm-postmortem",
     "should-we-cache-predictions",
