@@ -43,12 +43,10 @@ NOT_YET_CONVERTED = {
     "dynamic-batching-tuning",
     "explain-flame-graph",
     "gil-threads-vs-processes",
-    "low-cpu-high-latency",
     "oom-under-load",
     "retry-storm-postmortem",
     "should-we-cache-predictions",
     "stateless-web-tier",
-    "use-and-red-methods",
     "vertical-vs-horizontal",
 }
 
