@@ -95,7 +95,8 @@ class Occurrence:
 
 
 def _split_claim(text: str) -> list[tuple[str, list[str], bool]]:
-    """The claim as parts: ("words", [text], False), ("group", [alternatives], optional), ("gap", [], False)."""
+    """The claim as parts: ("words", [text], False), ("group", [alternatives], optional) and
+    ("gap", [], False)."""
     parts: list[tuple[str, list[str], bool]] = []
     buffer: list[str] = []
     i = 0
@@ -152,7 +153,9 @@ def _atoms(text: str) -> list[Atom]:
     tokens = tokenize(text)
     return [
         Atom(kind, key, word, kind == "w" and bool(_PROPER.search(tokens.text[start:end])))
-        for kind, key, word, start, end in zip(tokens.kinds, tokens.keys, tokens.words, tokens.starts, tokens.ends)
+        for kind, key, word, start, end in zip(
+            tokens.kinds, tokens.keys, tokens.words, tokens.starts, tokens.ends
+        )
     ]
 
 
@@ -308,7 +311,9 @@ def compile_claim(text: str, vocabulary: Vocabulary) -> Claim:
         if len(runs) == 1:
             required.update(runs[0])
     needs = tuple(
-        frozenset(run[0] for run in e.alternatives) for e in elements if () not in e.alternatives and len(e.alternatives) > 1
+        frozenset(run[0] for run in e.alternatives)
+        for e in elements
+        if () not in e.alternatives and len(e.alternatives) > 1
     )
     return Claim(text, tuple(elements), frozenset(required), needs)
 

@@ -101,7 +101,11 @@ SYNONYMS: dict[str, str] = {
     "i/o": "io",
 }
 # Word pairs read as one word, so their parts cannot be matched alone ("half-open" is not "open").
-COMPOUNDS = {("half", "open"): "half-open", ("half", "opened"): "half-open", ("non", "blocking"): "nonblocking"}
+COMPOUNDS = {
+    ("half", "open"): "half-open",
+    ("half", "opened"): "half-open",
+    ("non", "blocking"): "nonblocking",
+}
 PHRASE_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("equal", "to"): "="}
 _OPERATOR_STARTS = frozenset(a for a, _ in COMPOUNDS) | frozenset(a for a, _ in PHRASE_OPS) | {"x"}
 
@@ -125,9 +129,9 @@ _ORDINAL_TENS = {
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _FRACTIONS = {"hundredth": 100, "hundredths": 100, "thousandth": 1_000, "thousandths": 1_000,
               "tenth": 10, "tenths": 10}
-_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_ORDINAL_UNITS) | frozenset(_ORDINAL_TENS) | frozenset(
-    _SCALES
-) | {"a", "one"}
+_NUMBER_WORDS = frozenset(
+    [*_UNITS, *_TENS, *_ORDINAL_UNITS, *_ORDINAL_TENS, *_SCALES, "a", "one"]
+)
 _SUFFIXES = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9}
 _PERCENT_WORDS = frozenset({"percent", "pct"})
 
@@ -137,7 +141,9 @@ _TOKEN = re.compile(
     r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
     r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)s?(?![\w]|\.\d))"  # p99, P 99, p99.9, P99s
     r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
-    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
+    # code: dotted names, @decorators, snake_case (a trailing "()" belongs to it), or ".method("
+    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*"
+    r"|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
     r"|(?<![\w.])\.[a-z_][a-z0-9_]*(?=\())"
     r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
     r"|(?P<op>!=|<=|>=|[=×*/÷≠≤≥<>]|->|→)"
@@ -334,7 +340,8 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
         if not ordinal and j + 1 < n and tokens[j + 1][0] == "w" and tokens[j + 1][1] in _FRACTIONS:
             # "a hundredth", "one thousandth", "five hundredths"
             j += 1
-            out.append(("n", _number_text(number * 100 / _FRACTIONS[tokens[j][1]]) + "%", start, tokens[j][3]))
+            share = _number_text(number * 100 / _FRACTIONS[tokens[j][1]])
+            out.append(("n", share + "%", start, tokens[j][3]))
             i = j + 1
             continue
         text = _number_text(number) + ("th" if ordinal else "")
@@ -344,7 +351,8 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
 
 
 _RATIO_NOUNS_NOT = frozenset(
-    "ms s second seconds minute minutes min mins hour hours day days week weeks month months year years".split()
+    "ms s second seconds minute minutes min mins hour hours day days week weeks month months year years"
+    .split()
 )
 
 
@@ -637,7 +645,10 @@ def _negation(
                 break
             if words[j] in POST_NEGATORS or (
                 words[j] == "not"
-                and (words[j - 1] in _AUXILIARIES or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES))
+                and (
+                    words[j - 1] in _AUXILIARIES
+                    or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
+                )
             ):
                 after[i] = True
                 break
