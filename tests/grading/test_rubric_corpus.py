@@ -41,8 +41,6 @@ NOT_YET_CONVERTED = {
     "cold-start-warmup",
     "doubled-cores-small-gain",
     "dynamic-batching-tuning",
-    "explain-flame-graph",
-    "gil-threads-vs-processes",
     "oom-under-load",
     "retry-storm-postmortem",
     "should-we-cache-predictions",
