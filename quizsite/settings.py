@@ -207,6 +207,8 @@ LAB_QUEUE_TIMEOUT_S = env_int("LAB_QUEUE_TIMEOUT_S", 300, minimum=10)
 LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
 # Flashcards: py-fsrs interval fuzzing (off keeps every card exactly rebuildable from its log).
 CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
+# "I think this grade is wrong": how many grades one learner (or anonymous session) may flag in 24 hours.
+GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True
@@ -238,6 +240,7 @@ REST_FRAMEWORK = {
         "grade_anon": env_str("GRADE_RATE_ANON", "60/min"),
         "grade_user": env_str("GRADE_RATE_USER", "600/min"),
         "auth_token": env_str("AUTH_TOKEN_RATE", "20/min"),
+        "grade_flag": env_str("GRADE_FLAG_RATE", "30/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from quizsite.questions.flags import FlagTarget, response_text
 from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.signals import answer_graded
@@ -59,6 +60,7 @@ def submit_answer(
         verdict=str(result.verdict),
         grade=result.to_dict(),
         is_late=False,
+        source=source,
         created_at=now,
     )
     if learner.user.is_authenticated:
@@ -73,6 +75,15 @@ def jsonable_response(response: Any) -> Any:
     if isinstance(response, (list, tuple)):
         return [str(item) for item in response]
     return str(response)
+
+
+def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
+    """The learner's own graded answer, for questions.flags (registered as kind "answer")."""
+    answer = Answer.objects.select_related("question", "attempt").filter(pk=pk).first()
+    if answer is None or not answer.belongs_to(user, session_key):
+        return None
+    return FlagTarget(question=answer.question, answer_text=response_text(answer.response), grade=answer.grade,
+                      source=answer.source, shown=answer.grade_is_shown)
 
 
 class QuizFull(Exception):

@@ -109,6 +109,7 @@ def attempt_question(request: HttpRequest, pk: int, number: int) -> HttpResponse
         "questions": questions,
         "result": result,
         "show_feedback": result is not None and (not attempt.is_exam or not result.counts_as_attempt),
+        "flag_ref": answer.flag_ref if answer is not None and not attempt.is_exam else "",
         "previous": previous,
         "submitted": request.POST if request.method == "POST" else None,
         "selected": request.POST.getlist("answer") if request.method == "POST" else [],
@@ -156,6 +157,7 @@ def question_answer(request: HttpRequest, slug: str) -> HttpResponse:
     result, answer = submit_answer(question, response_from_post(question, request.POST), learner_for(request),
                                    timezone.now())
     context = {"question": question, "result": result, "show_feedback": True, "submitted": request.POST,
+               "flag_ref": answer.flag_ref if answer is not None else "",
                "selected": request.POST.getlist("answer"), **question_context(request, question)}
     status = 200 if answer else 400
     if request.htmx:
