@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -45,8 +47,7 @@ def wants_json(request: HttpRequest) -> bool:
 
 def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
     """503 with Retry-After, JSON or the short page; logs one line, not a traceback."""
-    logger.warning("database unavailable for %s %s: %s", request.method, request.path,
-                   str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    logger.warning("database unavailable for %s %s: %s", request.method, request.path, first_line(exc))
     discard_broken_connections()
     message = "The database is unavailable for a moment. Try again in a few seconds."
     if wants_json(request):
@@ -59,6 +60,36 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     response["Retry-After"] = str(RETRY_AFTER_S)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def wait_for_database(should_stop: Callable[[], bool] = lambda: False, error: BaseException | None = None,
+                      log: logging.Logger = logger, max_delay_s: float = 5.0) -> bool:
+    """Block until the database answers again, retrying with backoff (0.5 s, doubling up to max_delay_s).
+
+    Logs one line when the wait starts and one when the database is back, not one per attempt. Returns
+    False if should_stop() turned true first (a worker asked to stop)."""
+    started = time.monotonic()
+    log.warning("database unavailable (%s): waiting for it, retrying with backoff", first_line(error))
+    delay = 0.5
+    while not should_stop():
+        for connection in connections.all(initialized_only=True):
+            try:
+                connection.close()
+            except DATABASE_ERRORS:
+                pass
+        if database_reachable():
+            log.warning("database back after %.1f s: carrying on", time.monotonic() - started)
+            return True
+        until = time.monotonic() + delay
+        while time.monotonic() < until and not should_stop():
+            time.sleep(min(0.1, delay))
+        delay = min(delay * 2, max_delay_s)
+    return False
 
 
 def database_reachable(alias: str = DEFAULT_DB_ALIAS) -> bool:
