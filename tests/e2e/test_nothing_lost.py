@@ -40,8 +40,10 @@ def test_an_answer_sent_while_the_database_is_away_is_retried_and_stored_once(si
 def test_a_card_rating_sent_while_the_database_is_away_is_retried_and_counted_once(site, page,
                                                                                    django_user_model):
     user = _sign_in(site, page, django_user_model, "/cards/")
+    expect(page.get_by_role("heading", name="Flashcards", level=1)).to_be_visible()
     first = page.locator("#flashcard").get_attribute("data-card")
     page.keyboard.press("Space")
+    expect(page.locator("#card-back")).to_have_attribute("open", "")
     with database_down():
         page.keyboard.press("3")
         expect(page.get_by_text(re.compile("Not saved, retrying"))).to_be_visible()
