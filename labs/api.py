@@ -175,5 +175,5 @@ class RunAnswers(APIView):
         except NotAnswerable as exc:
             raise Conflict(str(exc)) from None
         payload = {**result.to_dict(), "counts_as_attempt": result.counts_as_attempt,
-                   "answer_id": answer.pk if answer else None}
+                   "answer_id": answer.pk if answer else None, "answer_ref": answer.flag_ref if answer else None}
         return Response(payload, status=status.HTTP_200_OK if answer else status.HTTP_400_BAD_REQUEST)

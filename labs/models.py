@@ -14,7 +14,10 @@ from django.urls import reverse
 from labs import results as results_maths
 from labs.params import RunSpec
 from quizsite.lib.markdown import render_markdown
+from quizsite.questions.flags import answer_ref
 from quizsite.questions.models import Question
+
+FLAG_KIND = "lab"
 
 
 def lab_setting(name: str, default: Any) -> Any:
@@ -327,3 +330,7 @@ class LabAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id} on run {self.run_id}: {self.verdict}"
+
+    @property
+    def flag_ref(self) -> str:
+        return answer_ref(FLAG_KIND, self.pk)

@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from labs.loader import caps_from_settings
 from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import validate_request
+from quizsite.questions.flags import FlagTarget, response_text
 from quizsite.questions.grading import Grade
-from quizsite.questions.models import Question
+from quizsite.questions.models import AnswerSource, Question
 from quizsite.questions.signals import answer_graded
 from quizsite.quizzes.services import jsonable_response
 
@@ -97,3 +98,14 @@ def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
     )
     answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
     return result, answer
+
+
+def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
+    """The learner's own checkpoint answer, for questions.flags (kind "lab")."""
+    if user is None or not user.is_authenticated:
+        return None
+    answer = LabAnswer.objects.select_related("question").filter(pk=pk, user=user).first()
+    if answer is None:
+        return None
+    return FlagTarget(question=answer.question, answer_text=response_text(answer.response), grade=answer.grade,
+                      source=AnswerSource.LAB)

@@ -190,6 +190,7 @@ def run_answer(request: HttpRequest, pk: int, question: str) -> HttpResponse:
     context = {
         "question": item, "result": result, "run": run, "submitted": request.POST,
         "selected": request.POST.getlist("answer"), "explanation_html": item.explanation_html(variables),
+        "flag_ref": answer.flag_ref if answer is not None else "",
     }
     if request.htmx:
         return render(request, "labs/_feedback.html", context, status=status)

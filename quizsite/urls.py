@@ -14,6 +14,7 @@ api_v1 = [
     path("questions/", questions_api.QuestionList.as_view(), name="api-questions"),
     path("questions/<slug:slug>/", questions_api.QuestionDetail.as_view(), name="api-question"),
     path("questions/<slug:slug>/grade", quizzes_api.GradeQuestion.as_view(), name="api-question-grade"),
+    path("grade-flags", questions_api.GradeFlags.as_view(), name="api-grade-flags"),
     path("quizzes/", quizzes_api.QuizList.as_view(), name="api-quizzes"),
     path("quizzes/<slug:slug>/", quizzes_api.QuizDetail.as_view(), name="api-quiz"),
     path("quizzes/<slug:slug>/attempts", quizzes_api.StartAttempt.as_view(), name="api-quiz-start"),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("questions/", questions_views.question_list, name="questions-list"),
     path("questions/<slug:slug>/", questions_views.question_detail, name="questions-detail"),
     path("questions/<slug:slug>/answer", quizzes_views.question_answer, name="questions-answer"),
+    path("grades/flag", questions_views.flag_grade_view, name="questions-flag"),
     # quizzes-
     path("quizzes/", quizzes_views.quiz_list, name="quizzes-list"),
     path("quizzes/build", quizzes_views.quiz_build, name="quizzes-build"),

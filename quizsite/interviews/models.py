@@ -13,9 +13,11 @@ from django.db import models, transaction
 from django.urls import reverse
 
 from quizsite.interviews import scoring
+from quizsite.questions.flags import answer_ref
 from quizsite.questions.grading import Grade, Verdict, rubric
 from quizsite.questions.models import Question, Topic
 
+FLAG_KIND = "interview"
 MAX_ANSWER_CHARS = 20_000
 MAX_NOTES_CHARS = 20_000
 DURATIONS = (20, 30, 45)
@@ -315,6 +317,10 @@ class InterviewQuestion(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.get_grade() is not None
+
+    @property
+    def flag_ref(self) -> str:
+        return answer_ref(FLAG_KIND, self.pk)
 
     def concepts(self) -> list[dict]:
         return self.question.rubric_concepts()

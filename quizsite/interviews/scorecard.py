@@ -27,6 +27,7 @@ class QuestionRow:
             "title": question.title,
             "competency": question.competency,
             "answered": item.is_answered,
+            "answer_ref": item.flag_ref if item.is_answered else None,
             "answer": item.answer,
             "late": item.is_late,
             "late_by_s": item.late_by_seconds,

@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from quizsite.interviews.models import Interview, InterviewQuestion
-from quizsite.questions.models import Question
+from quizsite.questions.flags import FlagTarget
+from quizsite.questions.models import AnswerSource, Question
 from quizsite.questions.signals import answer_graded
 
 
@@ -42,3 +43,19 @@ def make_flashcards(user, items: list[InterviewQuestion]) -> list[dict]:
             add_personal_card(user, front, back, tags, source="interview")
             made.append({"question": item.question.slug, "concept": concept["id"], "front": front, "back": back})
     return made
+
+
+def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
+    """The candidate's own graded interview answer, for questions.flags (kind "interview").
+
+    The flag keeps the grader's own result (not the interviewer's marks): it is the rubric that is in question.
+    The grade is shown on the scorecard, so it can be flagged once the interview has ended.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    item = (InterviewQuestion.objects.select_related("interview", "question")
+            .filter(pk=pk, interview__user=user).first())
+    if item is None or item.get_grade() is None:
+        return None
+    return FlagTarget(question=item.question, answer_text=item.answer, grade=item.grade,
+                      source=AnswerSource.INTERVIEW, shown=item.interview.is_finished)

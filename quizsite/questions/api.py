@@ -1,10 +1,22 @@
 from django.db.models import Count, Q
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
-from quizsite.questions.models import Question, Topic
-from quizsite.questions.serializers import QuestionDetailSerializer, QuestionListSerializer, TopicSerializer
+from quizsite.questions.flags import FlagError, flag_grade
+from quizsite.questions.models import GradeFlag, Question, Topic
+from quizsite.questions.serializers import (
+    GradeFlagRequestSerializer,
+    GradeFlagSerializer,
+    QuestionDetailSerializer,
+    QuestionListSerializer,
+    TopicSerializer,
+)
 from quizsite.questions.views import filtered_questions
 
 
@@ -49,3 +61,35 @@ class QuestionDetail(generics.RetrieveAPIView):
         elif self.request.session.session_key:
             context["seed"] = f"session-{self.request.session.session_key}"
         return context
+
+
+class FlagRefused(APIException):
+    """A flag the service refused, with its status: 404 (not your answer), 409 (already flagged, or the grade
+    is not shown yet), 429 (daily cap), 400 (comment too long)."""
+
+    def __init__(self, exc: FlagError):
+        self.status_code = exc.status
+        super().__init__(str(exc))
+
+
+class GradeFlags(generics.ListCreateAPIView):
+    """Flag the grade of one of your graded answers ("I think this grade is wrong"), or list your flags."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "grade_flag"
+    serializer_class = GradeFlagSerializer
+
+    def get_queryset(self):
+        return GradeFlag.objects.filter(user=self.request.user).select_related("question").order_by("-created_at")
+
+    @extend_schema(request=GradeFlagRequestSerializer, responses={201: GradeFlagSerializer})
+    def post(self, request):
+        serializer = GradeFlagRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            flag = flag_grade(data["answer_ref"], request.user, "", data["comment"], timezone.now())
+        except FlagError as exc:
+            raise FlagRefused(exc) from None
+        return Response(GradeFlagSerializer(flag).data, status=status.HTTP_201_CREATED)

@@ -24,3 +24,11 @@ class TopicsField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super().clean(value)
+
+
+class FlagForm(forms.Form):
+    """ "I think this grade is wrong": which graded answer (its reference), and an optional comment."""
+
+    ref = forms.CharField(max_length=64)
+    comment = forms.CharField(required=False, max_length=1000, widget=forms.Textarea)
+    next = forms.CharField(required=False, max_length=500)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -150,3 +151,62 @@ class Question(models.Model):
     def rubric_concepts(self) -> list[dict]:
         return list(self.spec.get("concepts", []))
 
+
+
+class AnswerSource(models.TextChoices):
+    """Where a graded answer was given (the `source` of questions.signals.answer_graded)."""
+
+    QUESTION = "question", "Question page"
+    API = "api", "Grading API"
+    QUIZ = "quiz", "Quiz"
+    INTERVIEW = "interview", "Mock interview"
+    LAB = "lab", "Lab checkpoint"
+
+
+class GradeFlag(models.Model):
+    """A learner's "I think this grade is wrong" on one graded answer, for authors to fix rubrics from.
+
+    The answer text and the grade are copied from the server's own record of the answer when the flag is
+    made (never from what the client posts), and `answer_kind`/`answer_id` point back at that record
+    (see quizsite.questions.flags). One flag per answer.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="grade_flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="grade_flags")
+    session_key = models.CharField(max_length=64, blank=True, help_text="The anonymous visitor's session.")
+    source = models.CharField(max_length=16, choices=AnswerSource.choices)
+    answer_kind = models.CharField(max_length=16, help_text="Which record the answer is (see questions.flags).")
+    answer_id = models.PositiveBigIntegerField()
+    answer_text = models.TextField()
+    grade = models.JSONField(help_text="The grade as the server gave it: score, verdict, concepts, misconceptions.")
+    score = models.FloatField()
+    verdict = models.CharField(max_length=16)
+    comment = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["question__slug", "-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["answer_kind", "answer_id"], name="grade_flag_once")]
+        indexes = [models.Index(fields=["status", "question"])]
+
+    def __str__(self) -> str:
+        return f"{self.question.slug}: {self.verdict} ({self.score:.2f}) flagged"
+
+    @property
+    def answer_ref(self) -> str:
+        return f"{self.answer_kind}:{self.answer_id}"
+
+    def concepts_found(self) -> list[str]:
+        return [str(c.get("label") or c.get("id")) for c in self.grade.get("concepts_found", [])]
+
+    def concepts_missed(self) -> list[str]:
+        return [str(c.get("label") or c.get("id")) for c in self.grade.get("concepts_missed", [])]
+
+    def misconceptions(self) -> list[str]:
+        return [str(m.get("label") or m.get("id")) for m in self.grade.get("misconceptions", [])]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from quizsite.questions.models import Question, Topic
+from quizsite.questions.models import GradeFlag, Question, Topic
 
 
 class TopicSerializer(serializers.ModelSerializer):
@@ -73,3 +73,23 @@ class GradeResponseSerializer(serializers.Serializer):
     concepts_missed = serializers.ListField(child=serializers.DictField())
     misconceptions = serializers.ListField(child=serializers.DictField())
     explanation = serializers.CharField()
+    answer_ref = serializers.CharField(
+        allow_null=True, help_text="The stored answer, to flag its grade (POST /api/v1/grade-flags); null when "
+                                   "nothing was stored (anonymous callers, invalid input).")
+
+
+class GradeFlagRequestSerializer(serializers.Serializer):
+    answer_ref = serializers.CharField(
+        max_length=64, help_text='The graded answer, as `answer_ref` in a grade (e.g. "answer:12").')
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
+                                    help_text="Optional: what the grader got wrong.")
+
+
+class GradeFlagSerializer(serializers.ModelSerializer):
+    question = serializers.CharField(source="question.slug")
+    answer_ref = serializers.CharField()
+
+    class Meta:
+        model = GradeFlag
+        fields = ["id", "answer_ref", "question", "source", "answer_text", "score", "verdict", "grade", "comment",
+                  "status", "created_at"]

@@ -2,7 +2,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from quizsite.questions.flags import AlreadyFlagged, FlagError, flag_grade
+from quizsite.questions.forms import FlagForm
 from quizsite.questions.models import Question, Tag, Topic
 
 PAGE_SIZE = 30
@@ -78,3 +83,33 @@ def home(request: HttpRequest) -> HttpResponse:
     topics = Topic.objects.filter(is_retired=False)
     counts = dict(Question.objects.bank().values_list("topic_id").annotate(n=Count("pk")).order_by())
     return render(request, "home.html", {"topics": [(t, counts.get(t.pk, 0)) for t in topics]})
+
+
+@require_POST
+def flag_grade_view(request: HttpRequest) -> HttpResponse:
+    """ "I think this grade is wrong" on one of the learner's graded answers. htmx swaps the control for the
+    confirmation; without JavaScript a small page confirms it with a link back."""
+    form = FlagForm(request.POST)
+    back = _safe_next(request, form.data.get("next", ""))
+    context = {"ref": form.data.get("ref", "")[:64], "next": back, "comment": form.data.get("comment", "")}
+    status = 200
+    if not form.is_valid():
+        context["error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        status = 400
+    else:
+        try:
+            context["flag"] = flag_grade(form.cleaned_data["ref"], request.user, request.session.session_key or "",
+                                         form.cleaned_data["comment"], timezone.now())
+            context["just_made"] = True
+        except AlreadyFlagged as exc:
+            context["flag"] = exc.flag
+        except FlagError as exc:
+            context["error"], status = str(exc), exc.status
+    template = "questions/_flag.html" if request.htmx else "questions/flag_done.html"
+    return render(request, template, context, status=status)
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.serializers import GradeRequestSerializer, GradeResponseSerializer
-from quizsite.quizzes.models import Attempt, Quiz
+from quizsite.quizzes.models import Answer, Attempt, Quiz
 from quizsite.quizzes.serializers import (
     AttemptAnswerSerializer,
     AttemptSerializer,
@@ -31,11 +31,13 @@ class GradeUserThrottle(UserRateThrottle):
     scope = "grade_user"
 
 
-def grade_payload(question: Question, result: Grade) -> dict:
+def grade_payload(question: Question, result: Grade, answer: Answer | None = None) -> dict:
+    """The grade as the API shows it; `answer_ref` names the stored answer for POST /api/v1/grade-flags."""
     return {
         **result.to_dict(),
         "counts_as_attempt": result.counts_as_attempt,
         "explanation": question.explanation if result.counts_as_attempt else "",
+        "answer_ref": answer.flag_ref if answer is not None else None,
     }
 
 
@@ -58,12 +60,12 @@ class GradeQuestion(APIView):
         response = serializer.validated_data["answer"]
         if request.user.is_authenticated:
             learner = Learner(request.user, "")
-            result, _ = submit_answer(question, response, learner, timezone.now(), source="api")
+            result, answer = submit_answer(question, response, learner, timezone.now(), source="api")
         else:
             seed = request.session.session_key
             variables = question.variables_for(f"session-{seed}") if seed else question.variables_for("anonymous")
-            result = question.grade(response, variables or None)
-        return Response(grade_payload(question, result))
+            result, answer = question.grade(response, variables or None), None
+        return Response(grade_payload(question, result, answer))
 
 
 class QuizList(generics.ListAPIView):
@@ -136,7 +138,7 @@ class AttemptAnswer(APIView):
                                            Learner(request.user, ""), now)
         if attempt.is_exam and answer is not None:
             return Response({"saved": True, "verdict": None, "counts_as_attempt": True})
-        return Response(grade_payload(question, result))
+        return Response(grade_payload(question, result, answer))
 
 
 class FinishAttempt(APIView):

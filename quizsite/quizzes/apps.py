@@ -8,6 +8,10 @@ class QuizzesConfig(AppConfig):
 
     def ready(self) -> None:
         from quizsite.questions.content import register_section
+        from quizsite.questions.flags import register_kind
         from quizsite.quizzes.loader import QuizSection
+        from quizsite.quizzes.models import FLAG_KIND
+        from quizsite.quizzes.services import flag_target
 
         register_section(QuizSection())
+        register_kind(FLAG_KIND, flag_target)

@@ -5,10 +5,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
+from quizsite.questions.flags import answer_ref
 from quizsite.questions.grading import Grade
-from quizsite.questions.models import Question
+from quizsite.questions.models import AnswerSource, Question
+
+
+FLAG_KIND = "answer"
 
 
 def new_seed() -> str:
@@ -186,14 +191,37 @@ class Answer(models.Model):
     verdict = models.CharField(max_length=16)
     grade = models.JSONField()
     is_late = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=AnswerSource.choices, default=AnswerSource.QUESTION)
     created_at = models.DateTimeField()
+    idempotency_key = models.CharField(
+        max_length=64, blank=True,
+        help_text="Sent by the page with each submission and kept when it retries: a retried answer is stored once.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "idempotency_key"], condition=~Q(idempotency_key=""),
+                                    name="quizzes_answer_stored_once_per_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question.slug}: {self.verdict} ({self.score:.2f})"
 
     def get_grade(self) -> Grade:
         return Grade.from_dict(self.grade)
+
+    @property
+    def grade_is_shown(self) -> bool:
+        """An exam's grades are shown when it ends; every other answer's grade at once."""
+        return self.attempt is None or not self.attempt.is_exam or self.attempt.is_finished
+
+    def belongs_to(self, user, session_key: str) -> bool:
+        if self.user_id is not None:
+            return bool(user is not None and user.is_authenticated and user.pk == self.user_id)
+        return bool(session_key) and session_key == self.session_key
+
+    @property
+    def flag_ref(self) -> str:
+        return answer_ref(FLAG_KIND, self.pk)

@@ -55,6 +55,6 @@ class AttemptSerializer(serializers.ModelSerializer):
             answer = latest.get(question.pk)
             row = {"id": question.slug, "title": question.title, "answered": answer is not None}
             if answer is not None and reveal:
-                row.update(score=answer.score, verdict=answer.verdict)
+                row.update(score=answer.score, verdict=answer.verdict, answer_ref=answer.flag_ref)
             rows.append(row)
         return rows
