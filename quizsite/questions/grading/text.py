@@ -574,7 +574,7 @@ def tokenize(text: str) -> Tokens:
         else:
             starts.append(offsets[start] if start < len(offsets) else len(text))
             ends.append(offsets[end - 1] + 1 if 0 < end <= len(offsets) else len(text))
-    keys = [key_of(k, w) for k, w in zip(kinds, words)]
+    keys = [stem(w) if k == "w" else w for k, w in zip(kinds, words)]  # key_of, inlined: it runs per token
     negator = _negators(words, kinds, sentences)
     before, after = _negation(words, clauses, negator)
     return Tokens(
@@ -629,7 +629,8 @@ def _negation(
     n = len(words)
     before = [False] * n
     active: list[int] = []
-    for i in range(n):
+    first = negator.index(True) if True in negator else n  # nothing before the first negator is negated
+    for i in range(first, n):
         if i and clauses[i] != clauses[i - 1]:
             active = []
         if words[i] in ("and", "or", "but") and active:
@@ -639,17 +640,18 @@ def _negation(
         if negator[i]:
             active.append(i)
     after = [False] * n
-    for i in range(n):
-        for j in range(i + 1, min(n, i + 5)):
-            if clauses[j] != clauses[i]:
-                break
-            if words[j] in POST_NEGATORS or (
-                words[j] == "not"
-                and (
-                    words[j - 1] in _AUXILIARIES
-                    or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
-                )
-            ):
+    for j, word in enumerate(words):
+        if word in POST_NEGATORS or (
+            word == "not"
+            and j
+            and (
+                words[j - 1] in _AUXILIARIES
+                or (j > 1 and words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
+            )
+        ):
+            # a claim ending up to 4 tokens before it, in its clause, is negated
+            for i in range(j - 1, max(-1, j - 5), -1):
+                if clauses[i] != clauses[j]:
+                    break
                 after[i] = True
-                break
     return tuple(before), tuple(after)
