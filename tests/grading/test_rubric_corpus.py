@@ -35,8 +35,6 @@ NOT_YET_CONVERTED = {
     "autoscaling-signal-choice",
     "backpressure-and-shedding",
     "cache-invalidation-interview",
-    "cache-stampede-interview",
-    "caching-patterns-interview",
     "cheaper-inference",
     "cold-start-warmup",
     "doubled-cores-small-gain",
