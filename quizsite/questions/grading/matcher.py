@@ -368,8 +368,15 @@ class Positions:
         start, end = used[0], used[-1]
         negated = tokens.negated_before[start] or tokens.negated_after[end]
         if not negated and end - start + 1 > len(used):
+            # a negator between the claim's words negates it, unless it sits in a parenthesis the claim
+            # steps over: "delete (not overwrite) the key"
             inside = set(used)
-            negated = any(tokens.negator[j] for j in range(start + 1, end) if j not in inside)
+            groups = tokens.groups
+            negated = any(
+                tokens.negator[j] and groups[j] in (0, groups[end])
+                for j in range(start + 1, end)
+                if j not in inside
+            )
         return Occurrence(start, end, negated)
 
     def _walk(

@@ -44,6 +44,7 @@ ECHO_RUN = 4  # a run of this many tokens copied from the prompt earns nothing
 # function word and no note punctuation (, : ; new line) between them. Chosen on the corpus (51 salads,
 # 408 strong/partial/wrong answers incl. 51 note-style bullets): 0 missed, 0 false, and every neighbouring
 # setting (run 5-6, share 0.4-0.6, function 0.2-0.25) is also 0/0 - see tests/grading/test_salad.py.
+SALAD_GLUE = frozenset({"equal", "equals", "times", "plus", "minus", "divided", "multiplied"})  # spoken maths
 SALAD_MIN_CONTENT = 5
 SALAD_MAX_FUNCTION = 0.2
 SALAD_RUN = 6
@@ -324,7 +325,9 @@ def is_salad(tokens: Tokens) -> bool:
     """A bag of keywords: enough content words, hardly any function words, and most content sitting in
     long runs with no function word. Short bullet fragments and terse sentences are not salad."""
     kinds = tokens.kinds
-    content = [k != "o" and not (k == "w" and w in FUNCTION_WORDS) for k, w in zip(kinds, tokens.words)]
+    content = [
+        k != "o" and not (k == "w" and (w in FUNCTION_WORDS or w in SALAD_GLUE)) for k, w in zip(kinds, tokens.words)
+    ]
     n_content = sum(content)
     if n_content < SALAD_MIN_CONTENT:
         return False

@@ -53,6 +53,9 @@ POST_NEGATORS = frozenset(
 # "X is not needed", "X does not help": an auxiliary and "not" after a claim negate it.
 _AUXILIARIES = frozenset("is are was were be does do did will would can could should".split())
 _ADVERBS = frozenset("still also really actually simply just necessarily always".split())  # "is still not"
+# A clause begun by one of these ends where the main clause's subject comes ("if X is not there it fetches").
+SUBORDINATORS = frozenset("if when whenever once unless until because since while before after".split())
+SUBJECTS = frozenset("it they we i you he she".split())
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
@@ -172,6 +175,7 @@ class Tokens:
     sentences: tuple[int, ...]
     clauses: tuple[int, ...]
     segments: tuple[int, ...]  # pieces between punctuation that structures notes (, : ; new lines), for salad
+    groups: tuple[int, ...]  # the innermost parenthesis a token is in (0: none)
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     negator: tuple[bool, ...]  # the token negates what follows it (in scope)
@@ -545,29 +549,47 @@ def tokenize(text: str) -> Tokens:
     sentences: list[int] = []
     clauses: list[int] = []
     segments: list[int] = []
+    groups: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
     sentence = clause = segment = articles = 0
+    opened: list[int] = []  # the parentheses open here, innermost last
+    parens = 0
+    subordinate = False  # the clause began with "if", "when"...: its subject pronoun starts the main clause
+    in_clause = 0
     for kind, value, start, end in raw:
         if kind == "sentence":
             sentence += 1
             clause += 1
             segment += 1
+            opened, subordinate, in_clause = [], False, 0
             continue
         if kind == "clause":
             clause += 1
             segment += value not in _QUOTES_AND_PARENS
+            if value in "([":
+                parens += 1
+                opened.append(parens)
+            elif value in ")]" and opened:
+                opened.pop()
+            subordinate, in_clause = False, 0
             continue
         if kind == "w" and value in ARTICLES:
             articles += 1
             continue
         if kind == "w" and value in CLAUSE_WORDS:
             clause += 1
+            subordinate, in_clause = value in SUBORDINATORS, 0
+        elif subordinate and in_clause >= 2 and kind == "w" and value in SUBJECTS:
+            clause += 1  # "if the key is not there | it fetches from the database"
+            subordinate, in_clause = False, 0
+        in_clause += 1
         kinds.append(kind)
         words.append(value)
         sentences.append(sentence)
         clauses.append(clause)
         segments.append(segment)
+        groups.append(opened[-1] if opened else 0)
         if offsets is None:
             starts.append(start)
             ends.append(end)
@@ -585,6 +607,7 @@ def tokenize(text: str) -> Tokens:
         tuple(sentences),
         tuple(clauses),
         tuple(segments),
+        tuple(groups),
         tuple(starts),
         tuple(ends),
         tuple(negator),
