@@ -34,16 +34,13 @@ NOT_YET_CONVERTED = {
     "async-cpu-bound-explain",
     "autoscaling-signal-choice",
     "backpressure-and-shedding",
-    "cache-invalidation-interview",
     "cheaper-inference",
     "cold-start-warmup",
     "doubled-cores-small-gain",
     "dynamic-batching-tuning",
     "oom-under-load",
     "retry-storm-postmortem",
-    "should-we-cache-predictions",
     "stateless-web-tier",
-    "vertical-vs-horizontal",
 }
 
 
