@@ -36,7 +36,6 @@ NOT_YET_CONVERTED = {
     "backpressure-and-shedding",
     "cheaper-inference",
     "cold-start-warmup",
-    "doubled-cores-small-gain",
     "dynamic-batching-tuning",
     "oom-under-load",
     "retry-storm-postmortem",
