@@ -34,7 +34,6 @@ NOT_YET_CONVERTED = {
     "autoscaling-signal-choice",
     "backpressure-and-shedding",
     "cheaper-inference",
-    "cold-start-warmup",
     "dynamic-batching-tuning",
     "oom-under-load",
     "retry-storm-postmortem",
