@@ -33,7 +33,6 @@ SLUGS = sorted(SPECS)
 NOT_YET_CONVERTED = {
     "backpressure-and-shedding",
     "cheaper-inference",
-    "dynamic-batching-tuning",
     "oom-under-load",
     "retry-storm-postmortem",
     "stateless-web-tier",
