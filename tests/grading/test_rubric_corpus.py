@@ -35,7 +35,6 @@ NOT_YET_CONVERTED = {
     "cheaper-inference",
     "oom-under-load",
     "retry-storm-postmortem",
-    "stateless-web-tier",
 }
 
 
