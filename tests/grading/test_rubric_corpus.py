@@ -33,7 +33,6 @@ SLUGS = sorted(SPECS)
 NOT_YET_CONVERTED = {
     "backpressure-and-shedding",
     "oom-under-load",
-    "retry-storm-postmortem",
 }
 
 
