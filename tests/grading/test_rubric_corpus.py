@@ -32,7 +32,6 @@ SLUGS = sorted(SPECS)
 # and must be empty before the branch lands (test_no_question_is_exempt says so).
 NOT_YET_CONVERTED = {
     "backpressure-and-shedding",
-    "oom-under-load",
 }
 
 
