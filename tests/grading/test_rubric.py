@@ -368,10 +368,10 @@ def test_feedback_lists_every_concept_and_misconception():
     ]
     assert result.misconceptions == [
         {"id": "reboot", "label": "Rebooting fixes nothing", "matched": "reboot the box",
-         "correction": "Find the cause.", "feedback": "Find the cause.", "penalty": 0.25}
+         "correction": "Find the cause.", "feedback": "Find the cause."}
     ]
     assert result.details == {
-        "found_weight": 3.0, "total_weight": 4.0, "penalty": 0.0, "words": 7, "gates_missed": [],
+        "found_weight": 3.0, "total_weight": 4.0, "words": 7, "gates_missed": [],
         "echoed_words": 0,
     }
 

@@ -318,15 +318,6 @@ def compile_claim(text: str, vocabulary: Vocabulary) -> Claim:
     return Claim(text, tuple(elements), frozenset(required), needs)
 
 
-def literal_claim(text: str, vocabulary: Vocabulary) -> Claim:
-    """An old-format phrasing: its words in order, no pattern syntax and no lone-word rule."""
-    atoms = _atoms(text)
-    if not atoms:
-        raise ClaimError("has no words to match")
-    elements = tuple(Element(((vocabulary.add(atom),),), GAP) for atom in atoms)
-    return Claim(text, elements, frozenset(e.alternatives[0][0] for e in elements))
-
-
 class Positions:
     """Where each claim token occurs in one answer; tokens copied from the prompt (`blocked`) are left
     out, so they can never be evidence."""
@@ -433,6 +424,5 @@ __all__ = [
     "Vocabulary",
     "compile_claim",
     "key_of",
-    "literal_claim",
     "parse_claim",
 ]
