@@ -97,7 +97,9 @@ NASTY = [
 
 
 def _id(value: object) -> str:
-    return repr(value)[:24]
+    """A short, stable id: a repr without a memory address, so a test can be run again by its id."""
+    text = repr(value)
+    return (f"<{type(value).__name__}>" if " at 0x" in text else text)[:24]
 
 
 @pytest.mark.timeout(10)
