@@ -36,7 +36,12 @@ def test_a_short_run_records_samples_and_exact_results(learner, lab):
     samples = run.samples_since()
     assert run.status == RunStatus.SUCCEEDED and run.failure_reason == ""
     assert len(samples) >= 3 and [s["index"] for s in samples] == list(range(len(samples)))
-    assert samples[0]["t"] == pytest.approx(1.0, abs=0.3) and samples[1]["users"] == 8
+    # A sample a second from the start of the load: the plugin's timer never fires early, and it keeps its
+    # schedule (a late tick is followed by a prompt one), so t grows with the index; a busy machine may
+    # delay a tick, so the first one (due at 1 s) is allowed up to a whole second late.
+    times = [s["t"] for s in samples]
+    assert times == sorted(times) and 0 < times[0] < 2.0, times
+    assert samples[1]["users"] == 8
     results = run.results
     assert results["requests"] > 10 and results["requests"] == results["locust_requests"]
     assert results["failures"] == 0

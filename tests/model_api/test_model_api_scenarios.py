@@ -106,7 +106,10 @@ def test_constant_arrival_keeps_its_rate_when_the_server_is_slow(model_api, tmp_
     """Open loop: 20 arrivals/s for 3 s against a 300 ms server still sends ~60 requests.
 
     A closed-loop user would manage about 10 (one per 300 ms); requests still in flight when the run
-    ends (about 6) are abandoned, not counted.
+    ends (about 6) are abandoned, not counted. The schedule is fixed (no sampling error): at most 60 are
+    sent, plus one at each edge. A busy machine can only lose requests (a late user start, longer
+    responses leaving more in flight at the end; late arrivals are sent at once, not dropped), so the lower
+    bound is what still tells open from closed: more than twice what the closed loop could send.
     """
     slow = model_api("--delay-median-ms", "300")
     run = run_locust(
@@ -114,7 +117,7 @@ def test_constant_arrival_keeps_its_rate_when_the_server_is_slow(model_api, tmp_
     )
     assert run.returncode == 0, run.output
     assert run.failures == 0
-    assert 40 <= run.requests <= 62
+    assert 25 <= run.requests <= 62
 
 
 @pytest.mark.parametrize("name", SCENARIO_FILES)
