@@ -107,7 +107,8 @@ class Stack:
             return None
         for process in family:
             try:
-                if "labs_worker" in " ".join(process.cmdline()):
+                argv = process.cmdline()
+                if "labs_worker" in argv and process.name().startswith("python"):  # not honcho's `sh -c`
                     return process.pid
             except psutil.NoSuchProcess:
                 continue
