@@ -6,6 +6,7 @@ from quizsite.accounts import api as accounts_api
 from quizsite.questions import api as questions_api
 from quizsite.questions import views as questions_views
 from quizsite.quizzes import api as quizzes_api
+from quizsite import views as site_views
 from quizsite.quizzes import views as quizzes_views
 
 api_v1 = [
@@ -28,6 +29,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", questions_views.home, name="home"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
     # questions-
     path("questions/", questions_views.question_list, name="questions-list"),
     path("questions/<slug:slug>/", questions_views.question_detail, name="questions-detail"),

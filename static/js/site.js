@@ -34,6 +34,29 @@
     if (link) { e.preventDefault(); link.click(); }
   });
 
+  // Phone menu: the button shows and hides the main links (CSS hides it on wide screens).
+  const menuButton = document.querySelector(".menu-toggle");
+  const menuLinks = document.getElementById("site-links");
+  if (menuButton && menuLinks) {
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      const open = menuLinks.classList.toggle("open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // A form that comes back with errors: the first error takes focus and scrolls into view.
+  const firstError = document.querySelector("main [aria-invalid=true], main .errorlist, main form [role=alert]");
+  if (firstError) {
+    if (!firstError.matches("input, select, textarea")) firstError.setAttribute("tabindex", "-1");
+    const focusError = function () {
+      firstError.focus({ preventScroll: true });
+      firstError.scrollIntoView({ block: "center" });
+    };
+    // After load: the browser's own scroll to a URL fragment would otherwise take focus back to the body.
+    if (document.readyState === "complete") focusError(); else window.addEventListener("load", focusError);
+  }
+
   // Exam timer: counts down locally; the server enforces the deadline.
   const timer = document.querySelector(".timer[data-remaining]");
   if (timer) {
