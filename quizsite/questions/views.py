@@ -68,7 +68,8 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def question_context(request: HttpRequest, question: Question, seed: str | None = None) -> dict:
     """Prompt rendering for one learner: calculated questions get their seeded variant."""
     variables = question.variables_for(seed or learner_seed(request)) if question.is_calculated else {}
-    return {"prompt_html": question.prompt_html(variables), "variables": variables}
+    return {"prompt_html": question.prompt_html(variables), "variables": variables,
+            "explanation_html": question.explanation_html(variables)}
 
 
 def learner_seed(request: HttpRequest) -> str:

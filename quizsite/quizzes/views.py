@@ -137,7 +137,9 @@ def attempt_results(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("quizzes-attempt-question", attempt.pk, 1)
     questions = attempt.quiz.ordered_questions()
     latest = attempt.latest_answers()
-    rows = [{"question": q, "answer": latest.get(q.pk)} for q in questions]
+    seed = attempt.seed_for_variants()
+    rows = [{"question": q, "answer": latest.get(q.pk), "explanation_html": q.explanation_html(q.variables_for(seed))}
+            for q in questions]
     by_topic = attempt.results_by_topic()
     chart = {
         "labels": [row["topic"].name for row in by_topic],
