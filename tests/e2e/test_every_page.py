@@ -52,7 +52,10 @@ def _public_pages() -> list[tuple[str, str]]:
 
 
 # Pages other features add (the lesson, password reset) join the audit here.
-EXTRA_PUBLIC_PAGES: list[tuple[str, str]] = []
+EXTRA_PUBLIC_PAGES: list[tuple[str, str]] = [
+    ("password-reset", "/accounts/password/reset/"), ("password-reset-sent", "/accounts/password/reset/sent/"),
+    ("password-reset-bad-link", "/accounts/password/reset/MQ/bad-token/"),
+]
 
 
 def _learner_pages(site, user) -> list[tuple[str, str]]:
