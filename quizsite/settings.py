@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "quizsite.cards",
     "quizsite.interviews",
     "labs",
+    "quizsite.journey",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -80,10 +80,6 @@ def learner_seed(request: HttpRequest) -> str:
     return f"session-{request.session.session_key}"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.filter(is_retired=False)
-    counts = dict(Question.objects.bank().values_list("topic_id").annotate(n=Count("pk")).order_by())
-    return render(request, "home.html", {"topics": [(t, counts.get(t.pk, 0)) for t in topics]})
 
 
 @require_POST

@@ -53,6 +53,7 @@ def _public_pages() -> list[tuple[str, str]]:
 
 # Pages other features add (the lesson, password reset) join the audit here.
 EXTRA_PUBLIC_PAGES: list[tuple[str, str]] = [
+    ("lesson", "/lessons/load-testing-with-locust/"),
     ("password-reset", "/accounts/password/reset/"), ("password-reset-sent", "/accounts/password/reset/sent/"),
     ("password-reset-bad-link", "/accounts/password/reset/MQ/bad-token/"),
 ]
@@ -88,7 +89,7 @@ def _learner_pages(site, user) -> list[tuple[str, str]]:
     ] + [(name, url) for name, url in EXTRA_LEARNER_PAGES]
 
 
-EXTRA_LEARNER_PAGES: list[tuple[str, str]] = []
+EXTRA_LEARNER_PAGES: list[tuple[str, str]] = [("lesson-signed-in", "/lessons/load-testing-with-locust/")]
 
 
 def _finished_run(user) -> LabRun:
