@@ -95,6 +95,7 @@ def attempt_question(request: HttpRequest, pk: int, number: int) -> HttpResponse
             status = 400
         elif attempt.is_exam:
             if number < len(questions):
+                messages.success(request, f"Answer to question {number} saved.")
                 target = reverse("quizzes-attempt-question", args=[attempt.pk, number + 1])
             else:
                 messages.success(request, "All questions answered. Review them or finish the exam.")

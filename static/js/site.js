@@ -156,8 +156,10 @@
     const d = JSON.parse(data.textContent);
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad" }] },
+      // minBarLength: a 0% topic still shows a sliver beside its "0%" label instead of vanishing.
+      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", minBarLength: 6 }] },
       options: { maintainAspectRatio: false, indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },
+      plugins: window.bpValueLabels ? [window.bpValueLabels] : [],
     });
   }
 })();

@@ -224,3 +224,52 @@ def test_the_phone_menu_opens_and_closes(site, browser):
         assert page.locator("header.site-header").bounding_box()["height"] < 844 / 8
     finally:
         context.close()
+
+
+def test_the_results_chart_labels_every_bar_and_shows_a_zero_topic(site, browser, django_user_model):
+    """Quiz results by topic: every bar carries its value ("0%" included) and a 0% topic still has a
+    visible bar, so no topic silently disappears from the chart."""
+    from quizsite.quizzes.services import Learner, answer_in_attempt
+
+    user = django_user_model.objects.create_user("charted", "charted@example.com", "a-long-pass-phrase-42")
+    now = timezone.now()
+    quiz = Quiz.objects.get(slug="load-testing-lesson")
+    attempt = Attempt.start(quiz, Mode.PRACTICE, user, "", now)
+    first = quiz.ordered_questions()[0]
+    right = [c["id"] for c in first.spec["choices"] if c.get("correct")]
+    answer_in_attempt(attempt, first, right[0] if first.type == "single" else right, Learner(user, ""), now)
+    attempt.finish(now)
+    expected = [f"{round(row['score'] * 100)}%" for row in attempt.results_by_topic()]
+    assert "0%" in expected and any(label != "0%" for label in expected)
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies([_session_cookie(site, user)])
+    page = context.new_page()
+    try:
+        page.goto(f"{site.url}/attempts/{attempt.pk}/")
+        page.wait_for_function("() => { const c = Chart.getChart('topic-chart'); return c && c.$valueLabels; }")
+        labels = page.evaluate("Chart.getChart('topic-chart').$valueLabels")
+        widths = page.evaluate(
+            "Chart.getChart('topic-chart').getDatasetMeta(0).data.map(b => Math.abs(b.x - b.base))")
+        assert labels == expected
+        assert min(widths) >= 3
+    finally:
+        context.close()
+
+
+def test_double_clicking_check_answer_posts_once(site, browser):
+    """The answer button is disabled while its post is in flight: a double-click stores one answer."""
+    from quizsite.quizzes.models import Answer
+
+    question = Question.objects.bank().filter(type=Question.Type.RUBRIC).order_by("slug").first()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(site.url + question.get_absolute_url())
+        page.locator("textarea[name=answer]").fill("I would ramp users until P99 breaks the SLO and find the knee.")
+        page.locator("form[data-answer-form] button[type=submit]").dblclick()
+        page.locator("#feedback article.feedback").wait_for()
+        page.wait_for_timeout(1500)  # a second post, if one had been sent, has landed by now
+        assert Answer.objects.filter(question=question).count() == 1
+    finally:
+        context.close()
