@@ -11,6 +11,10 @@ class JourneyConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from quizsite.journey.lessons import LessonSection
         from quizsite.journey.signals import on_user_logged_in
+        from quizsite.questions.content import register_section
+
+        register_section(LessonSection())
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="journey-claim-session-lessons")

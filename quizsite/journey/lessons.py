@@ -25,7 +25,12 @@ REQUIRED = ("id", "title", "summary")
 
 
 class LessonError(ValueError):
-    """A lesson file that cannot be shown, with every problem listed."""
+    """A lesson file that cannot be shown, with every problem listed as (field, message)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {f'{name}: ' if name else ''}{message}" for name, message in problems))
 
 
 @dataclass(frozen=True)
@@ -44,22 +49,22 @@ class Lesson:
 def parse_lesson(text: str, source: str) -> Lesson:
     """A lesson from its file text; LessonError names the file and every missing or wrong field."""
     if not text.startswith("---\n") or "\n---\n" not in text[4:]:
-        raise LessonError(f"{source}: the file must start with a front matter block between '---' lines")
+        raise LessonError(source, [("", "the file must start with a front matter block between '---' lines")])
     head, body = text[4:].split("\n---\n", 1)
     try:
         meta = yaml.safe_load(head) or {}
     except yaml.YAMLError as exc:
-        raise LessonError(f"{source}: the front matter is not YAML: {exc}") from None
+        raise LessonError(source, [("", f"the front matter is not YAML: {exc}")]) from None
     if not isinstance(meta, dict):
-        raise LessonError(f"{source}: the front matter must be a mapping of fields")
-    errors = [f"{source}: {name}: required" for name in REQUIRED if not str(meta.get(name) or "").strip()]
+        raise LessonError(source, [("", "the front matter must be a mapping of fields")])
+    problems = [(name, "required") for name in REQUIRED if not str(meta.get(name) or "").strip()]
     minutes = meta.get("minutes", 20)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
-        errors.append(f"{source}: minutes: a whole number of minutes, got {minutes!r}")
+        problems.append(("minutes", f"a whole number of minutes, got {minutes!r}"))
     if not body.strip():
-        errors.append(f"{source}: the lesson has no text after the front matter")
-    if errors:
-        raise LessonError("\n".join(errors))
+        problems.append(("", "the lesson has no text after the front matter"))
+    if problems:
+        raise LessonError(source, problems)
     return Lesson(slug=str(meta["id"]), title=str(meta["title"]), summary=str(meta["summary"]).strip(),
                   minutes=minutes, body=body)
 
@@ -80,18 +85,37 @@ def get_lesson(slug: str) -> Lesson:
         raise Http404("No such lesson")
     lesson = _load(path, path.stat().st_mtime_ns)
     if lesson.slug != slug:
-        raise LessonError(f"{path}: id {lesson.slug!r} does not match the file name")
+        raise LessonError(str(path), [("id", f"{lesson.slug!r} does not match the file name {path.name!r}")])
     return lesson
 
 
 def all_lessons() -> list[Lesson]:
-    """Every lesson file, every error at once."""
-    lessons, errors = [], []
-    for path in sorted(lessons_dir().glob("*.md")):
-        try:
-            lessons.append(get_lesson(path.stem))
-        except LessonError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise LessonError("\n".join(errors))
-    return lessons
+    """Every lesson file; a LessonError (or several, in LessonSection) for broken ones."""
+    return [get_lesson(path.stem) for path in sorted(lessons_dir().glob("*.md"))]
+
+
+class LessonSection:
+    """`load_content` (and `--check`) validates the lesson files with everything else; lessons are read
+    from their files at request time, so there is nothing to write."""
+
+    name = "lessons"
+    position = 90
+
+    def parse(self, root: Path, parsed: dict, errors: list) -> list[Lesson]:
+        from quizsite.questions.content import ContentError
+
+        lessons = []
+        for path in sorted((root / "lessons").glob("*.md")):
+            file = str(path.relative_to(root))
+            try:
+                lesson = parse_lesson(path.read_text(encoding="utf-8"), file)
+            except LessonError as exc:
+                errors.extend(ContentError(file, name, message) for name, message in exc.problems)
+                continue
+            if lesson.slug != path.stem:
+                errors.append(ContentError(file, "id", f"{lesson.slug!r} does not match the file name"))
+            lessons.append(lesson)
+        return lessons
+
+    def apply(self, items: list[Lesson], parsed: dict, report) -> None:
+        return None

@@ -193,3 +193,20 @@ def test_the_home_page_stays_cheap(client, learner, django_assert_max_num_querie
     signed_in.force_login(learner)
     with django_assert_max_num_queries(13):
         assert signed_in.get(reverse("home")).status_code == 200
+
+
+def test_load_content_checks_lesson_files_with_everything_else(tmp_path, capsys):
+    """A broken lesson fails `load_content --check` with its file and fields, beside any other error."""
+    from django.core.management import CommandError, call_command
+
+    from tests.questions.test_load_content import CHOICE, write_tree
+
+    root = write_tree(tmp_path, CHOICE.format(id="ok-question", title="Fine"))
+    (root / "lessons").mkdir()
+    (root / "lessons" / "broken.md").write_text("---\nid: other\nminutes: 0\n---\nText.\n")
+    with pytest.raises(CommandError, match="error"):
+        call_command("load_content", "--check", "--path", str(root))
+    err = capsys.readouterr().err
+    for part in ["lessons/broken.md: title: required", "lessons/broken.md: summary: required",
+                 "lessons/broken.md: minutes: a whole number"]:
+        assert part in err
