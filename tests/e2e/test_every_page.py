@@ -215,7 +215,7 @@ def test_the_phone_menu_opens_and_closes(site, browser):
         assert not links.is_visible()
         assert toggle.get_attribute("aria-expanded") == "false"
         toggle.click()
-        assert page.get_by_role("link", name="Flashcards").is_visible()
+        assert links.get_by_role("link", name="Flashcards").is_visible()
         assert toggle.get_attribute("aria-expanded") == "true"
         header_height = page.locator("header.site-header").bounding_box()["height"]
         toggle.click()
