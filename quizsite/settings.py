@@ -54,14 +54,15 @@ EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (Fa
 
 
 def email_config(name: str = "EMAIL_URL") -> dict:
-    """Mail settings from one URL: empty or console:// prints mails to the console (works on a fresh
-    machine); smtp://user:password@host:port sends plainly, smtp+tls:// with STARTTLS, smtps:// (or
-    smtp+ssl://) over TLS. User and password are percent-decoded."""
+    """Django's MAILERS["default"] from one URL: empty or console:// prints mails to the console (works on
+    a fresh machine); smtp://user:password@host:port sends plainly, smtp+tls:// with STARTTLS, smtps:// (or
+    smtp+ssl://) over TLS. User and password are percent-decoded. (Django 6.1's MAILERS replaces the
+    EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS settings; the same values go into its OPTIONS.)"""
     from urllib.parse import unquote, urlsplit
 
     raw = os.environ.get(name, "").strip()
     if not raw or raw == "console://":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     try:
         url = urlsplit(raw)
         port = url.port
@@ -74,13 +75,16 @@ def email_config(name: str = "EMAIL_URL") -> dict:
         raise ImproperlyConfigured(f"{name} has no host: {raw!r}")
     use_tls, use_ssl = EMAIL_SCHEMES[url.scheme]
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": url.hostname,
-        "EMAIL_PORT": port or (465 if use_ssl else 587 if use_tls else 25),
-        "EMAIL_HOST_USER": unquote(url.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(url.password or ""),
-        "EMAIL_USE_TLS": use_tls,
-        "EMAIL_USE_SSL": use_ssl,
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": url.hostname,
+            "port": port or (465 if use_ssl else 587 if use_tls else 25),
+            "username": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+        },
     }
 
 
@@ -256,16 +260,8 @@ CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
 GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
 
 # Mail (password reset): EMAIL_URL, see email_config(); the sender's address from DEFAULT_FROM_EMAIL.
-EMAIL = email_config()
-EMAIL_BACKEND = EMAIL["EMAIL_BACKEND"]
-EMAIL_HOST = EMAIL.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = EMAIL.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = EMAIL.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = EMAIL.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = EMAIL.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = EMAIL.get("EMAIL_USE_SSL", False)
+MAILERS = {"default": email_config()}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Breaking Point <noreply@localhost>")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.

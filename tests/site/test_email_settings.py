@@ -16,7 +16,7 @@ def test_without_email_url_mails_go_to_the_console(monkeypatch, value):
         monkeypatch.delenv("EMAIL_URL", raising=False)
     else:
         monkeypatch.setenv("EMAIL_URL", value)
-    assert email_config() == {"EMAIL_BACKEND": CONSOLE}
+    assert email_config() == {"BACKEND": CONSOLE}
 
 
 @pytest.mark.parametrize(("url", "host", "port", "user", "password", "tls", "ssl"), [
@@ -27,12 +27,12 @@ def test_without_email_url_mails_go_to_the_console(monkeypatch, value):
     ("smtps://u:p@smtp.example.com", "smtp.example.com", 465, "u", "p", False, True),
 ])  # fmt: skip
 def test_an_smtp_url_sets_host_port_user_password_and_tls(monkeypatch, url, host, port, user, password, tls, ssl):
-    """The URL's parts become EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS/USE_SSL, percent-decoded."""
+    """The URL's parts become the SMTP mailer's host, port, user, password and TLS, percent-decoded."""
     monkeypatch.setenv("EMAIL_URL", url)
-    assert email_config() == {
-        "EMAIL_BACKEND": SMTP, "EMAIL_HOST": host, "EMAIL_PORT": port, "EMAIL_HOST_USER": user,
-        "EMAIL_HOST_PASSWORD": password, "EMAIL_USE_TLS": tls, "EMAIL_USE_SSL": ssl,
-    }
+    assert email_config() == {"BACKEND": SMTP, "OPTIONS": {
+        "host": host, "port": port, "username": user, "password": password, "use_tls": tls, "use_ssl": ssl,
+        "timeout": 10,
+    }}
 
 
 @pytest.mark.parametrize(("url", "message"), [
@@ -47,3 +47,14 @@ def test_a_bad_email_url_raises_improperly_configured_naming_the_variable(monkey
     monkeypatch.setenv("EMAIL_URL", url)
     with pytest.raises(ImproperlyConfigured, match=f"EMAIL_URL.*{message}|{message}.*EMAIL_URL|EMAIL_URL {message}"):
         email_config()
+
+
+def test_the_smtp_mailer_is_built_from_the_url(monkeypatch, settings):
+    """Django builds a working SMTP backend from the parsed options (no connection is opened here)."""
+    from django.core import mail
+
+    monkeypatch.setenv("EMAIL_URL", "smtp+tls://bp:secret@smtp.example.com:2525")
+    settings.MAILERS = {"default": email_config()}
+    backend = mail.mailers["default"]
+    assert (backend.host, backend.port, backend.username, backend.password, backend.use_tls) == (
+        "smtp.example.com", 2525, "bp", "secret", True)
