@@ -53,7 +53,7 @@
       firstError.focus({ preventScroll: true });
       firstError.scrollIntoView({ block: "center" });
     };
-    // After load: the browser's own scroll to a URL fragment would otherwise take focus back to the body.
+    // After load, so that nothing the browser does on load (restoring the scroll position) undoes it.
     if (document.readyState === "complete") focusError(); else window.addEventListener("load", focusError);
   }
 
@@ -158,7 +158,8 @@
       type: "bar",
       // minBarLength: a 0% topic still shows a sliver beside its "0%" label instead of vanishing.
       data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", minBarLength: 6 }] },
-      options: { maintainAspectRatio: false, indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },
+      options: { maintainAspectRatio: false, indexAxis: "y", animation: false, scales: { x: { min: 0, max: 100 } },
+                 plugins: { legend: { display: false } } },
       plugins: window.bpValueLabels ? [window.bpValueLabels] : [],
     });
   }
