@@ -181,3 +181,15 @@ def test_functions_accept_their_whole_domain(formula, expected):
 def test_just_outside_a_functions_domain_is_an_error(formula, message):
     with pytest.raises(ExprError, match=re.escape(message)):
         evaluate(formula, {})
+
+
+def test_an_error_says_in_which_column():
+    """The message points at the offending part of the formula (columns count from 1)."""
+    with pytest.raises(ExprError, match=re.escape("attribute access (column 5)")):
+        evaluate("x + y.z", {"x": 1})
+
+
+def test_a_parsed_expression_evaluates_again_with_new_values():
+    """evaluate() takes a formula or an expression parsed once, as the calculated grader keeps it."""
+    parsed = parse_expression("x * 2")
+    assert (evaluate(parsed, {"x": 3}), evaluate(parsed, {"x": 5})) == (6, 10)
