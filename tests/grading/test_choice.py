@@ -169,3 +169,16 @@ def test_the_grade_records_what_was_picked_and_what_was_right():
 )
 def test_multiple_summary_counts_right_and_wrong_picks(response, summary):
     assert grade(MULTIPLE, response).feedback[0] == summary
+
+
+def test_a_rubric_grade_round_trips_and_a_short_dict_gets_defaults():
+    """Every field survives to_dict/from_dict (concepts, misconceptions, details); a stored dict holding only
+    score and verdict reads back with empty lists, no expected answer and no details."""
+    full = Grade(0.5, Verdict.PARTIAL, ["Found one of two."], "Both ideas.",
+                 concepts_found=[{"id": "queue", "evidence": "a queue forms"}],
+                 concepts_missed=[{"id": "little"}], misconceptions=[{"id": "inverse", "message": "Backwards."}],
+                 details={"weights": {"queue": 1, "little": 1}})
+    assert Grade.from_dict(full.to_dict()) == full
+    short = Grade.from_dict({"score": 0, "verdict": "incorrect"})
+    assert short == Grade(0.0, Verdict.INCORRECT, [], "")
+    assert (short.concepts_found, short.concepts_missed, short.misconceptions, short.details) == ([], [], [], {})

@@ -193,3 +193,22 @@ def test_a_parsed_expression_evaluates_again_with_new_values():
     """evaluate() takes a formula or an expression parsed once, as the calculated grader keeps it."""
     parsed = parse_expression("x * 2")
     assert (evaluate(parsed, {"x": 3}), evaluate(parsed, {"x": 5})) == (6, 10)
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [("3 < 3", 0), ("2 < 3", 1), ("3 < 2", 0), ("3 <= 3", 1), ("4 <= 3", 0), ("3 > 3", 0), ("4 > 3", 1),
+     ("3 >= 3", 1), ("2 >= 3", 0), ("3 == 3", 1), ("3 != 3", 0), ("3 != 4", 1)],
+)
+def test_comparisons_at_and_around_equality(formula, expected):
+    assert evaluate(formula, {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [("min()", "min() takes at least 1 argument, got 0"), ("sqrt(1, 2)", "sqrt() takes 1 argument, got 2"),
+     ("log()", "log() takes 1 to 2 arguments, got 0")],
+)
+def test_a_wrong_number_of_arguments_is_named(formula, message):
+    with pytest.raises(ExprError, match=re.escape(message)):
+        evaluate(formula, {})
