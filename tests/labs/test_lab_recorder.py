@@ -140,3 +140,13 @@ def test_figures_keep_microseconds_and_three_decimals():
         assert (numbers["min_ms"], numbers["max_ms"], numbers["mean_ms"]) == (1.234, 1.5, 1.367)
         assert numbers["rps"] == 0.667
     assert summary["duration_s"] == 3.0 and endpoint["failures"] == 1
+
+
+def test_a_short_second_counts_its_own_length():
+    """A tick that comes early after a late one closes a slice shorter than a second: RPS is per second of
+    that slice (10 requests in 0.5 s is 20/s), and an instant slice does not divide by zero."""
+    recorder = Recorder()
+    for _ in range(10):
+        recorder.record("GET /", 5.0, failed=False)
+    assert recorder.sample(0.5)["rps"] == 20
+    assert recorder.sample(0.0)["rps"] == 0
