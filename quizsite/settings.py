@@ -50,6 +50,44 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True), "smtp+ssl": (False, True)}
+
+
+def email_config(name: str = "EMAIL_URL") -> dict:
+    """Django's MAILERS["default"] from one URL: empty or console:// prints mails to the console (works on
+    a fresh machine); smtp://user:password@host:port sends plainly, smtp+tls:// with STARTTLS, smtps:// (or
+    smtp+ssl://) over TLS. User and password are percent-decoded. (Django 6.1's MAILERS replaces the
+    EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS settings; the same values go into its OPTIONS.)"""
+    from urllib.parse import unquote, urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw or raw == "console://":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    try:
+        url = urlsplit(raw)
+        port = url.port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a mail URL ({exc}): {raw!r}") from None
+    if url.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must start with console://, {', '.join(s + '://' for s in EMAIL_SCHEMES)}; got {raw!r}")
+    if not url.hostname:
+        raise ImproperlyConfigured(f"{name} has no host: {raw!r}")
+    use_tls, use_ssl = EMAIL_SCHEMES[url.scheme]
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": url.hostname,
+            "port": port or (465 if use_ssl else 587 if use_tls else 25),
+            "username": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+        },
+    }
+
+
 def load_secret_key() -> str:
     """SECRET_KEY from the environment, else from an ignored local file made on first use."""
     key = env_str("SECRET_KEY")
@@ -92,6 +130,7 @@ INSTALLED_APPS = [
     "quizsite.cards",
     "quizsite.interviews",
     "labs",
+    "quizsite.journey",
 ]
 
 MIDDLEWARE = [
@@ -189,9 +228,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # Hashed, compressed names from collectstatic (`make run` runs it); STATIC_MANIFEST=0 serves plain
+            # names from the finders, for a server started without collectstatic (the fault tests' gunicorn).
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
@@ -217,6 +258,11 @@ LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
 CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
 # "I think this grade is wrong": how many grades one learner (or anonymous session) may flag in 24 hours.
 GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
+
+# Mail (password reset): EMAIL_URL, see email_config(); the sender's address from DEFAULT_FROM_EMAIL.
+MAILERS = {"default": email_config()}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Breaking Point <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True

@@ -34,6 +34,29 @@
     if (link) { e.preventDefault(); link.click(); }
   });
 
+  // Phone menu: the button shows and hides the main links (CSS hides it on wide screens).
+  const menuButton = document.querySelector(".menu-toggle");
+  const menuLinks = document.getElementById("site-links");
+  if (menuButton && menuLinks) {
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      const open = menuLinks.classList.toggle("open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // A form that comes back with errors: the first error takes focus and scrolls into view.
+  const firstError = document.querySelector("main [aria-invalid=true], main .errorlist, main form [role=alert]");
+  if (firstError) {
+    if (!firstError.matches("input, select, textarea")) firstError.setAttribute("tabindex", "-1");
+    const focusError = function () {
+      firstError.focus({ preventScroll: true });
+      firstError.scrollIntoView({ block: "center" });
+    };
+    // After load, so that nothing the browser does on load (restoring the scroll position) undoes it.
+    if (document.readyState === "complete") focusError(); else window.addEventListener("load", focusError);
+  }
+
   // Exam timer: counts down locally; the server enforces the deadline.
   const timer = document.querySelector(".timer[data-remaining]");
   if (timer) {
@@ -133,8 +156,11 @@
     const d = JSON.parse(data.textContent);
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad" }] },
-      options: { maintainAspectRatio: false, indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },
+      // minBarLength: a 0% topic still shows a sliver beside its "0%" label instead of vanishing.
+      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", minBarLength: 6 }] },
+      options: { maintainAspectRatio: false, indexAxis: "y", animation: false, scales: { x: { min: 0, max: 100 } },
+                 plugins: { legend: { display: false } } },
+      plugins: window.bpValueLabels ? [window.bpValueLabels] : [],
     });
   }
 })();
