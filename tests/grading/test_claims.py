@@ -369,3 +369,10 @@ def test_a_short_spoken_formula_is_an_answer_not_salad():
     """A follow-up reply such as "Requests in flight equal throughput times mean latency." is a sentence."""
     result = grade(spec(), "Requests in flight equal throughput times mean latency.")
     assert not result.details.get("salad")
+
+
+def test_a_quote_is_one_line_without_markdown_backticks():
+    """Evidence is shown inline: a quote spanning lines of a code block is one line, and a code span cut in
+    half leaves no stray backtick."""
+    tokens = tokenize("Add `@task` to the\n    method `load_test`.")
+    assert tokens.quote(0, len(tokens) - 1) == "Add @task to the method load_test"

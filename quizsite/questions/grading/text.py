@@ -187,8 +187,10 @@ class Tokens:
         return len(self.keys)
 
     def quote(self, start: int, end: int) -> str:
-        """The learner's own characters from token `start` to token `end`, inclusive."""
-        return self.text[self.starts[start] : self.ends[end]].strip()
+        """The learner's own characters from token `start` to token `end`, inclusive, shown on one line and
+        without the backticks of Markdown code (a quote may cut a code span in half)."""
+        quoted = self.text[self.starts[start] : self.ends[end]].replace("`", "")
+        return _LINE_BREAKS.sub(" ", quoted).strip()
 
 
 class _FoldTable(dict[int, str]):
@@ -537,6 +539,7 @@ def key_of(kind: str, word: str) -> str:
     return stem(word) if kind == "w" else word
 
 
+_LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
 _QUOTES_AND_PARENS = frozenset('()"“”')
 
 
