@@ -150,3 +150,15 @@ def test_a_short_second_counts_its_own_length():
         recorder.record("GET /", 5.0, failed=False)
     assert recorder.sample(0.5)["rps"] == 20
     assert recorder.sample(0.0)["rps"] == 0
+
+
+def test_a_summary_keeps_endpoint_names_with_spaces_and_short_durations():
+    """Locust names may hold spaces ("predict (batch)"): only the first space splits off the method. The
+    duration is kept to the millisecond and a run shorter than a second still counts per second."""
+    recorder = Recorder()
+    for _ in range(10):
+        recorder.record("POST predict (batch)", 5.0, failed=False)
+    summary = recorder.summary(duration_s=0.5004)
+    assert (summary["endpoints"][0]["method"], summary["endpoints"][0]["name"]) == ("POST", "predict (batch)")
+    assert summary["duration_s"] == 0.5 and summary["rps"] == pytest.approx(19.984, abs=0.001)
+    assert recorder.summary(duration_s=2.3456)["duration_s"] == 2.346
