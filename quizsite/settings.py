@@ -67,12 +67,12 @@ def email_config(name: str = "EMAIL_URL") -> dict:
         url = urlsplit(raw)
         port = url.port
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} is not a mail URL ({exc}): {raw!r}") from None
+        raise ImproperlyConfigured(f"{name} is not a mail URL ({exc}): {without_password(raw)!r}") from None
     if url.scheme not in EMAIL_SCHEMES:
-        raise ImproperlyConfigured(
-            f"{name} must start with console://, {', '.join(s + '://' for s in EMAIL_SCHEMES)}; got {raw!r}")
+        raise ImproperlyConfigured(f"{name} must start with console://, "
+                                   f"{', '.join(s + '://' for s in EMAIL_SCHEMES)}; got {without_password(raw)!r}")
     if not url.hostname:
-        raise ImproperlyConfigured(f"{name} has no host: {raw!r}")
+        raise ImproperlyConfigured(f"{name} has no host: {without_password(raw)!r}")
     use_tls, use_ssl = EMAIL_SCHEMES[url.scheme]
     return {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -86,6 +86,19 @@ def email_config(name: str = "EMAIL_URL") -> dict:
             "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
         },
     }
+
+
+def without_password(url: str) -> str:
+    """The URL as an error message may show it: the password (between "user:" and the last "@" before the
+    path) replaced by ***, so a typo in EMAIL_URL does not print the mail password into the logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
 
 
 def load_secret_key() -> str:

@@ -85,6 +85,12 @@
   // htmx swaps 4xx responses too: invalid answers come back as 400 with a message.
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+    // A refused grade flag (404 not yours, 409 not shown yet, 429 daily cap) says why in place of the form.
+    const target = e.detail.target;
+    if ([404, 409, 429].includes(e.detail.xhr.status) && target && target.classList.contains("grade-flag")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
   });
 
   // Nothing lost: a form marked data-retry (answers, card ratings) whose post fails for a moment (503 while

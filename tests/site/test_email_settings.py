@@ -58,3 +58,17 @@ def test_the_smtp_mailer_is_built_from_the_url(monkeypatch, settings):
     backend = mail.mailers["default"]
     assert (backend.host, backend.port, backend.username, backend.password, backend.use_tls) == (
         "smtp.example.com", 2525, "bp", "secret", True)
+
+
+@pytest.mark.parametrize("url", [
+    "smtp://bp:hunter2-secret@",
+    "smtp://bp:hunter2-secret@mail.example.com:port",
+    "ftp://bp:hunter2-secret@mail.example.com",
+    "smtp://bp:p@hunter2-secret@",  # an unencoded "@" in the password
+])  # fmt: skip
+def test_a_bad_email_url_error_does_not_show_the_password(monkeypatch, url):
+    """The start-up error names the URL for the operator, with the password replaced by ***: it ends up in logs."""
+    monkeypatch.setenv("EMAIL_URL", url)
+    with pytest.raises(ImproperlyConfigured) as raised:
+        email_config()
+    assert "hunter2" not in str(raised.value) and "bp:***@" in str(raised.value)
