@@ -81,8 +81,12 @@ class Parsed:
 
 
 def spec_of(item: dict) -> dict[str, Any]:
-    """The grading spec a question file item carries: its type and type-specific fields (the answer key)."""
-    return {**{key: item[key] for key in SPEC_KEYS if key in item}, "type": item.get("type")}
+    """The grading spec a question file item carries: its type and type-specific fields (the answer key);
+    a rubric also carries the prompt, so words copied from it earn nothing."""
+    spec = {**{key: item[key] for key in SPEC_KEYS if key in item}, "type": item.get("type")}
+    if item.get("type") == "rubric" and isinstance(item.get("prompt"), str):
+        spec["prompt"] = item["prompt"]
+    return spec
 
 
 def _text(item: dict, key: str, file: str, where: str, errors: list, required: bool = True) -> str:

@@ -18,15 +18,16 @@ TYPES = {
     "calculated": calculated,
     "rubric": rubric,
 }
-# Fields each type reads; a field of another type is reported, anything else (id, prompt...) is ignored.
+# Fields each type reads; a field of another type is reported, anything else (id...) is ignored.
 FIELDS = {
     "single": {"choices"},
     "multiple": {"choices"},
     "numeric": {"answer", "unit", "tolerance", "partial_tolerance"},
     "calculated": {"variables", "formula", "unit", "tolerance", "partial_tolerance"},
-    "rubric": {"model_answer", "concepts", "misconceptions", "thresholds"},
+    "rubric": {"model_answer", "concepts", "misconceptions", "thresholds", "prompt"},
 }
-ALL_FIELDS = set().union(*FIELDS.values())
+# The prompt may travel with any spec (rubrics use it to refuse credit for words copied from it).
+ALL_FIELDS = set().union(*FIELDS.values()) - {"prompt"}
 
 
 def validate_spec(spec: dict) -> list[str]:
@@ -91,6 +92,25 @@ def grade(spec: dict, response: Any, variables: dict | None = None) -> Grade:
         raise
     except Exception:  # a grading bug must not turn a learner's answer into a server error
         logger.exception("grading failed for a %s question", kind)
+        return Grade.invalid(
+            "This answer could not be graded; try writing it differently.", internal_error=True
+        )
+
+
+def grade_concept(spec: dict, concept_id: str, response: Any) -> Grade:
+    """Grade a follow-up answer against one concept of a rubric spec alone (see rubric.grade_concept).
+    Never raises for anything the learner sends; SpecError for a bad spec, a spec that is not a rubric or
+    an unknown concept id."""
+    compiled = compile_spec(spec)
+    if spec["type"] != "rubric":
+        raise SpecError([f"type: only a rubric question grades a concept, not a {spec['type']} one"])
+    compiled.concept(concept_id)
+    try:
+        return rubric.grade_concept(compiled, concept_id, response)
+    except SpecError:
+        raise
+    except Exception:  # a grading bug must not turn a learner's answer into a server error
+        logger.exception("grading a concept failed")
         return Grade.invalid(
             "This answer could not be graded; try writing it differently.", internal_error=True
         )

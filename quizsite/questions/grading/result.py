@@ -12,12 +12,22 @@ class Verdict(StrEnum):
     INVALID = "invalid"
 
 
+DEFAULT_LABELS = {
+    Verdict.CORRECT: "Correct",
+    Verdict.PARTIAL: "Partly right",
+    Verdict.INCORRECT: "Not yet",
+    Verdict.INVALID: "Not graded",
+}
+
+
 @dataclass(frozen=True)
 class Grade:
     """Score in [0, 1], verdict, feedback lines for the learner and the expected answer as text.
 
     For rubric questions, the concepts found and missed and the misconceptions present; `details` holds
-    type-specific numbers (the parsed value, the tolerance band, the weights).
+    type-specific numbers (the parsed value, the tolerance band, the weights). `label` is the verdict as a
+    learner reads it: "Correct", "Mostly right", "Partly right", "Not yet" (rubrics tell the two partial
+    kinds apart), "Not graded".
     """
 
     score: float
@@ -28,6 +38,11 @@ class Grade:
     concepts_missed: list[dict] = field(default_factory=list)
     misconceptions: list[dict] = field(default_factory=list)
     details: dict = field(default_factory=dict)
+    label: str = ""  # the verdict in words ("Mostly right"); filled from the verdict when not given
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", DEFAULT_LABELS[self.verdict])
 
     @classmethod
     def invalid(cls, message: str, **details: Any) -> "Grade":
@@ -61,4 +76,5 @@ class Grade:
             concepts_missed=list(data.get("concepts_missed", [])),
             misconceptions=list(data.get("misconceptions", [])),
             details=dict(data.get("details", {})),
+            label=str(data.get("label", "")),
         )

@@ -1,8 +1,10 @@
-"""Free text to tokens for rubric matching: normalised, stemmed, with sentence, clause and negation marks.
+"""Free text to tokens for rubric matching, with negation, sentence and clause marks and char offsets.
 
-The same pipeline runs on a rubric's phrasings and on a learner's answer, so both meet in one form:
-NFKC, case-folded, accents stripped, punctuation as boundaries, numbers canonical ("10,000", "10k" and
-"ten thousand" are all 10000; "99 percent" is 99%), a few synonyms, and light stemming.
+The same pipeline runs on a rubric's claims and on a learner's answer, so both meet in one form:
+case-folded, accents stripped, numbers canonical ("10,000", "10k" and "ten thousand" are 10000; "99
+percent" is 99%; "one in a hundred", "1 out of 100" and "a hundredth" are 1%; "99th percentile" and "P99"
+are p99), code kept as code (`catch_response`, `@task`, `response.failure`, `=`), light stemming.
+Every token keeps the character span it came from, so evidence quotes the learner's own characters.
 """
 
 import re
@@ -10,80 +12,50 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-STOPWORDS = frozenset({"a", "an", "the"})
+ARTICLES = frozenset({"a", "an", "the"})
+
+# Words that hold a sentence together; an answer with almost none of them is a bag of keywords.
+FUNCTION_WORDS = ARTICLES | frozenset(
+    """
+    is are was were be been being am isnt arent wasnt werent has have had hasnt havent do does did doesnt
+    dont didnt can could will would should may might must shall cant cannot couldnt wont wouldnt shouldnt
+    of to in on at by for with from into onto over under per than as about after before between through
+    without within across against during until upon via
+    it its they them their theirs this that these those you your we our us i me my he she his her
+    which who whom whose what when where why how there here
+    and or but so if because while then not no nor only just also more less most very too
+    means meaning get gets make makes let lets use uses using keep keeps go goes take takes
+    once each every all any some one both either neither other another such same
+    """.split()
+)
 
 # Words whose scope is the rest of their clause ("don't bother profiling").
 NEGATORS = frozenset(
-    {
-        "not",
-        "no",
-        "never",
-        "nor",
-        "neither",
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "arent",
-        "wasnt",
-        "werent",
-        "wont",
-        "wouldnt",
-        "shouldnt",
-        "cant",
-        "cannot",
-        "couldnt",
-        "neednt",
-        "mustnt",
-        "hasnt",
-        "havent",
-        "hadnt",
-        "aint",
-    }
+    """
+    not no never nor neither dont doesnt didnt isnt arent wasnt werent wont wouldnt shouldnt cant cannot
+    couldnt neednt mustnt hasnt havent hadnt aint nothing nobody none
+    """.split()
 )
-# Words that negate only their object: their scope also ends at "and" / "or" ("avoid guessing and profile").
-OBJECT_NEGATORS = frozenset({"without", "avoid", "instead", "rather", "skip"})
-# A negator followed by one of these is not a negation ("not only", "no doubt").
-NEGATION_EXCEPTIONS = frozenset({"only", "just", "merely", "doubt", "matter", "wonder", "surprise"})
-# After a phrase: "profiling is pointless", "caching won't help".
+# Words that negate only their object: scope ends at "and" / "or" too ("avoid guessing and profile").
+OBJECT_NEGATORS = frozenset({"without", "avoid", "avoiding", "instead", "rather", "skip", "skipping"})
+# "not only X but Y", "not just X but also Y": X is kept (when a "but" follows in the sentence).
+ONLY_WORDS = frozenset({"only", "just", "merely", "simply"})
+# A negator followed by one of these is not a negation ("no doubt", "no matter").
+NEGATION_EXCEPTIONS = frozenset({"doubt", "matter", "wonder", "surprise"})
+# After a claim, in its clause: "profiling is pointless", "that is wrong", "caching won't help".
 POST_NEGATORS = frozenset(
-    {
-        "isnt",
-        "arent",
-        "wasnt",
-        "doesnt",
-        "wont",
-        "didnt",
-        "unnecessary",
-        "pointless",
-        "useless",
-        "overkill",
-        "irrelevant",
-        "waste",
-    }
+    """
+    isnt arent wasnt werent doesnt wont didnt unnecessary pointless useless overkill irrelevant waste
+    wrong myth
+    """.split()
 )
 CLAUSE_WORDS = frozenset(
-    {
-        "but",
-        "however",
-        "although",
-        "though",
-        "whereas",
-        "while",
-        "unless",
-        "because",
-        "since",
-        "so",
-        "then",
-        "otherwise",
-        "except",
-        "instead",
-        "rather",
-        "which",
-        "who",
-        "also",
-    }
+    """
+    but however although though whereas while unless because since so then otherwise except instead rather
+    which who also whereby yet before after until once when whenever if
+    """.split()
 )
+NEGATION_WINDOW = 6
 
 SYNONYMS: dict[str, str] = {
     "db": "database",
@@ -94,13 +66,14 @@ SYNONYMS: dict[str, str] = {
     "perf": "performance",
     "asynchronous": "async",
     "asynchronously": "async",
-    "nonblocking": "non blocking",
+
     "flamegraph": "flame graph",
     "flamegraphs": "flame graph",
     "k8s": "kubernetes",
     "avg": "average",
     "req": "request",
     "reqs": "request",
+    "rqs": "request",
     "msec": "ms",
     "msecs": "ms",
     "millisecond": "ms",
@@ -108,7 +81,6 @@ SYNONYMS: dict[str, str] = {
     "sec": "second",
     "secs": "second",
     "pctl": "percentile",
-    "pct": "percent",
     "util": "utilization",
     "utilisation": "utilization",
     "cpus": "cpu",
@@ -120,14 +92,19 @@ SYNONYMS: dict[str, str] = {
     "customers": "users",
     "visitors": "users",
     "okay": "ok",
+    "equals": "=",
+    "w/o": "without",
+    "i/o": "io",
 }
+# Word pairs read as one word, so their parts cannot be matched alone ("half-open" is not "open").
+COMPOUNDS = {("half", "open"): "half-open", ("half", "opened"): "half-open", ("non", "blocking"): "nonblocking"}
+PHRASE_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("equal", "to"): "="}
 
 _UNITS = {
     w: i
     for i, w in enumerate(
         "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen "
-        "seventeen eighteen nineteen".split()
+        "sixteen seventeen eighteen nineteen".split()
     )
 }
 _TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
@@ -141,46 +118,272 @@ _ORDINAL_TENS = {
     )
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_FRACTIONS = {"hundredth": 100, "hundredths": 100, "thousandth": 1_000, "thousandths": 1_000,
+              "tenth": 10, "tenths": 10}
 _SUFFIXES = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9}
+_PERCENT_WORDS = frozenset({"percent", "pct"})
 
-_REWRITES = [
-    (re.compile(r"(?<=\w)['’ʼ`´](?=\w)"), ""),  # don't -> dont, cpu's -> cpus
-    (re.compile(r"\be\.g\.|\bi\.e\.|\betc\.|\bvs\."), lambda m: m.group(0).replace(".", "")),
-    (re.compile(r"\bw/o\b"), " without "),
-    (re.compile(r"\bw/(?=\s)"), " with "),
-    (re.compile(r"&"), " and "),
-    (re.compile(r"\bi\s*/\s*o\b|\binput\s*/\s*output\b"), " io "),
-    (re.compile(r"(?<=[a-z])\.(?=[a-z])"), " "),  # node.js, not a sentence end
-    (re.compile(r"(?<=\d),(?=\d{3}(?!\d))"), ""),  # 10,000 -> 10000
-    (re.compile(r"(?<=\d)\s*(?:%|percent(?!\w)|per cent(?!\w)|pct(?!\w))"), "% "),
-    (re.compile(r"\bp[\s-]+(\d{2}(?:\.\d+)?)\b"), r"p\1"),  # p 99 -> p99
-    (re.compile(r"\bp(\d{2})\.(\d+)\b"), r"p\1\2"),  # p99.9 -> p999, not a sentence end
-]
-_SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m|mn|bn)\b")
-_DIGIT_WORD = re.compile(r"\b(\d+(?:\.\d+)?)(?!(?:st|nd|rd|th)\b)([^\W\d_]+)")
 _TOKEN = re.compile(
-    r"(?P<num>\d+(?:\.\d+)?(?:%|st\b|nd\b|rd\b|th\b)?)"
-    r"|(?P<word>[^\W_]+)"
-    r"|(?P<sentence>[.!?;:]+|\n\s*\n)"
-    r"|(?P<clause>[,()\[\]\"“”—–]|\s-\s)"
+    r"(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
+    r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
+    r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)(?![\w]|\.\d))"
+    r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
+    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
+    r"|(?<![\w.])\.[a-z_][a-z0-9_]*(?=\())"
+    r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
+    r"|(?P<op>[=×*/÷]|->|→)"
+    r"|(?P<sentence>[.!?;]+(?=\s|$|[\"')\]])|\n\s*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])\s))"
+    r"|(?P<clause>[,:()\[\]\"“”—–]|\s-\s|\n)"
 )
+_OPS = {"×": "*", "÷": "/", "->": "->", "→": "->"}
 
 
 def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6g}"
 
 
-def prepare(text: str) -> str:
-    """NFKC, case-fold, strip accents, and rewrite numbers and abbreviations into one form."""
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of a text (articles left out). Per token: kind (w word, n number, c code, o operator),
+    surface form, matching key (a stem for words), sentence and clause number, character span in the
+    original text, and negation marks. `articles` counts the articles left out."""
+
+    text: str
+    kinds: tuple[str, ...]
+    words: tuple[str, ...]
+    keys: tuple[str, ...]
+    sentences: tuple[int, ...]
+    clauses: tuple[int, ...]
+    segments: tuple[int, ...]  # pieces between punctuation that structures notes (, : ; new lines), for salad
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    negator: tuple[bool, ...]  # the token negates what follows it (in scope)
+    negated_before: tuple[bool, ...]  # a claim starting here is negated by a negator before it
+    negated_after: tuple[bool, ...]  # a claim ending here is negated after it ("... is pointless")
+    articles: int
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def quote(self, start: int, end: int) -> str:
+        """The learner's own characters from token `start` to token `end`, inclusive."""
+        return self.text[self.starts[start] : self.ends[end]].strip()
+
+
+def _normalise(text: str) -> tuple[str, list[int] | None]:
+    """Case-folded text without accents, and for each of its characters the index in `text` (None when
+    they are the same positions)."""
     if text.isascii():
-        text = text.lower()
+        lowered = text.lower().replace("`", "'")
+        return lowered, None
+    out: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        if char in "’ʼ´‘`":
+            folded = "'"
+        elif char.isascii():
+            folded = char.lower()
+        else:
+            folded = unicodedata.normalize("NFKC", char).casefold()
+            folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        out.append(folded)
+        offsets.extend([index] * len(folded))
+    return "".join(out), offsets
+
+
+# A raw token: (kind, surface value, start, end) where kind is w, n, c, o, sentence or clause.
+Raw = tuple[str, str, int, int]
+
+
+_FENCE = re.compile(r"'''.*?(?:'''|$)", re.S)  # ``` code blocks (backticks were read as quotes)
+
+
+def _scan(norm: str) -> list[Raw]:
+    result: list[Raw] = []
+    fences = [m.span() for m in _FENCE.finditer(norm)] if "'''" in norm else []
+    for match in _TOKEN.finditer(norm):
+        kind = "num" if match.lastgroup == "suffix" else match.lastgroup
+        start, end = match.span()
+        value = match.group(0)
+        if kind == "abbr":
+            result.append(("w", value.replace(".", ""), start, end))
+        elif kind == "slash":
+            result.append(("w", "without" if value.startswith("w") else "io", start, end))
+        elif kind == "pnum":
+            digits = value.lstrip("p -")
+            if len(digits) == 3:  # p999 -> p99.9
+                digits = digits[:2] + "." + digits[2]
+            result.append(("n", "p" + digits, start, end))
+        elif kind == "num":
+            suffix = (match.group("suffix") or "").strip()
+            digits = match.group(0)[: len(match.group(0)) - len(match.group("suffix") or "")]
+            number = float(digits.replace(",", ""))
+            if suffix in _SUFFIXES:
+                result.append(("n", _number_text(number * _SUFFIXES[suffix]), start, end))
+            elif suffix == "%":
+                result.append(("n", _number_text(number) + "%", start, end))
+            elif suffix:
+                result.append(("n", _number_text(number) + "th", start, end))
+            else:
+                result.append(("n", _number_text(number), start, end))
+        elif kind == "code":
+            result.append(("c", value.removesuffix("()"), start, end))
+        elif kind == "word":
+            word = value.replace("'", "")
+            if word in SYNONYMS:
+                parts = SYNONYMS[word].split()
+                for part in parts:
+                    result.append(("o" if part in "=*/" else "w", part, start, end))
+            else:
+                result.append(("w", word, start, end))
+        elif kind == "op":
+            result.append(("o", _OPS.get(value, value), start, end))
+        elif kind == "clause" and value == "\n" and any(a <= start < b for a, b in fences):
+            result.append(("sentence", value, start, end))  # each line of code is its own statement
+        else:
+            result.append((kind, value, start, end))
+    return result
+
+
+def _is_number(raw: Raw) -> bool:
+    return raw[0] == "n" and not raw[1].startswith("p") and raw[1][-1:].isdigit()
+
+
+def _number_words(tokens: list[Raw]) -> list[Raw]:
+    """ "ninety nine" -> 99, "ninety-ninth" -> 99th, "ten thousand" -> 10000, "a hundred" -> 100."""
+    out: list[Raw] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        kind, value, start, end = tokens[i]
+        nxt = tokens[i + 1][1] if i + 1 < n and tokens[i + 1][0] == "w" else ""
+        number: float | None = None
+        ordinal = False
+        j = i
+        if kind == "w" and value in _TENS:
+            number = _TENS[value]
+            if nxt in _UNITS and 0 < _UNITS[nxt] < 10:
+                number, j = number + _UNITS[nxt], i + 1
+            elif nxt in _ORDINAL_UNITS:
+                number, ordinal, j = number + _ORDINAL_UNITS[nxt], True, i + 1
+        elif kind == "w" and value in _ORDINAL_TENS:
+            number, ordinal = _ORDINAL_TENS[value], True
+        elif kind == "w" and value in _UNITS and value != "second":
+            number = _UNITS[value]
+        elif kind == "w" and value in ("a", "one") and (nxt in _SCALES or nxt in _FRACTIONS):
+            number = 1
+        elif kind == "w" and value in _SCALES:
+            number = _SCALES[value]
+        elif _is_number(tokens[i]):
+            number = float(value)
+        if number is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        while not ordinal and j + 1 < n and tokens[j + 1][0] == "w" and tokens[j + 1][1] in _SCALES:
+            number *= _SCALES[tokens[j + 1][1]]
+            j += 1
+        end = tokens[j][3]
+        if not ordinal and j + 1 < n and tokens[j + 1][0] == "w" and tokens[j + 1][1] in _FRACTIONS:
+            # "a hundredth", "one thousandth", "five hundredths"
+            j += 1
+            out.append(("n", _number_text(number * 100 / _FRACTIONS[tokens[j][1]]) + "%", start, tokens[j][3]))
+            i = j + 1
+            continue
+        text = _number_text(number) + ("th" if ordinal else "")
+        out.append(("n", text, start, end))
+        i = j + 1
+    return out
+
+
+def _ratio_end(tokens: list[Raw], i: int) -> tuple[float, int] | None:
+    """After a number at i: "out of (every) 100", "in (every) 100", "of every 100" -> (100, last index)."""
+    j = i + 1
+    n = len(tokens)
+    words = [tokens[k][1] if tokens[k][0] == "w" else None for k in range(n)]
+    if j < n and words[j] == "out" and j + 1 < n and words[j + 1] == "of":
+        j += 2
+    elif j < n and words[j] == "in":
+        j += 1
+    elif j < n and words[j] == "of" and j + 1 < n and words[j + 1] in ("every", "each"):
+        j += 1
     else:
-        text = unicodedata.normalize("NFKC", text).casefold()
-        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    for pattern, replacement in _REWRITES:
-        text = pattern.sub(replacement, text)
-    text = _SUFFIXED.sub(lambda m: _number_text(float(m.group(1)) * _SUFFIXES[m.group(2)]), text)
-    return _DIGIT_WORD.sub(r"\1 \2", text)
+        return None
+    while j < n and words[j] in ("every", "each", "a"):
+        j += 1
+    if j < n and _is_number(tokens[j]) and not tokens[j][1].endswith("%"):
+        return float(tokens[j][1]), j
+    return None
+
+
+def _numbers(tokens: list[Raw]) -> list[Raw]:
+    """Percentages, ratios and percentiles in one form: "99 percent" -> 99%, "1 in 100" -> 1%,
+    "99th percentile" -> p99."""
+    tokens = _number_words(tokens)
+    out: list[Raw] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        kind, value, start, end = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < n else ("", "", 0, 0)
+        if kind == "n" and (value.endswith("th") or _is_number(tokens[i]) or value.endswith("%")) \
+                and nxt[0] == "w" and nxt[1] in ("percentile", "percentiles"):
+            out.append(("n", "p" + value.removesuffix("th").removesuffix("%"), start, nxt[3]))
+            i += 2
+            continue
+        if _is_number(tokens[i]):
+            if nxt[0] == "w" and nxt[1] in _PERCENT_WORDS:
+                out.append(("n", value + "%", start, nxt[3]))
+                i += 2
+                continue
+            if nxt[0] == "w" and nxt[1] == "per" and i + 2 < n and tokens[i + 2][1] == "cent":
+                out.append(("n", value + "%", start, tokens[i + 2][3]))
+                i += 3
+                continue
+            ratio = _ratio_end(tokens, i)
+            if ratio and ratio[0] >= 2 and 0 < float(value) <= ratio[0]:
+                share = float(value) * 100 / ratio[0]
+                out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[ratio[1]][3]))
+                i = ratio[1] + 1
+                continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
+def _operators(tokens: list[Raw], norm: str) -> list[Raw]:
+    """ "multiplied by" -> *, "divided by" -> /, "equal to" -> =, a lone "x" between words -> *; and
+    COMPOUNDS joined."""
+    out: list[Raw] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        kind, value, start, end = tokens[i]
+        if kind == "w" and i + 1 < n and (value, tokens[i + 1][1]) in COMPOUNDS:
+            out.append(("w", COMPOUNDS[(value, tokens[i + 1][1])], start, tokens[i + 1][3]))
+            i += 2
+            continue
+        if kind == "w" and i + 1 < n and (value, tokens[i + 1][1]) in PHRASE_OPS:
+            out.append(("o", PHRASE_OPS[(value, tokens[i + 1][1])], start, tokens[i + 1][3]))
+            i += 2
+            continue
+        if (
+            kind == "w"
+            and value == "x"
+            and 0 < i < n - 1
+            and tokens[i - 1][0] in ("w", "n")
+            and tokens[i + 1][0] in ("w", "n")
+            and norm[start - 1 : start].isspace()
+            and norm[end : end + 1].isspace()
+        ):
+            out.append(("o", "*", start, end))
+            i += 1
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
 
 
 _BRITISH_IZE = re.compile(r"is(e|es|ed|ing|ation|ations|er|ers)$")
@@ -232,167 +435,122 @@ def stem(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True)
-class Tokens:
-    """The content words of a text (stopwords and punctuation left out), with for each word: its display
-    form, stem, sentence number, and whether a phrase starting or ending there is negated. `spans` maps a
-    content word to its position in `display`, which keeps every word for quoting."""
-
-    words: tuple[str, ...]
-    stems: tuple[str, ...]
-    sentences: tuple[int, ...]
-    negated_before: tuple[bool, ...]
-    negated_after: tuple[bool, ...]
-    spans: tuple[int, ...]
-    display: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def quote(self, start: int, end: int) -> str:
-        """The learner's words from content word `start` to `end`, inclusive, stopwords included."""
-        return " ".join(word for word in self.display[self.spans[start] : self.spans[end] + 1] if word)
+def key_of(kind: str, word: str) -> str:
+    """The form two tokens must share to match: a stem for words, the value itself otherwise."""
+    return stem(word) if kind == "w" else word
 
 
-def _raw_tokens(text: str) -> list[tuple[str, str, str]]:
-    """(kind, word, display) triples: kind is word, num, sentence or clause; synonyms expanded (the
-    display form stays the learner's word)."""
-    result: list[tuple[str, str, str]] = []
-    for match in _TOKEN.finditer(prepare(text)):
-        kind = match.lastgroup
-        value = match.group(0)
-        if kind == "word" and value in SYNONYMS:
-            parts = SYNONYMS[value].split()
-            result.extend(("word", part, value if i == 0 else "") for i, part in enumerate(parts))
-        else:
-            result.append((kind, value, value))
-    return _number_words(result)
-
-
-def _number_words(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """ "ninety nine" -> 99, "ninety-ninth" -> 99th, "ten thousand" -> 10000, "99 percent" -> 99%."""
-    out: list[tuple[str, str, str]] = []
-    i = 0
-    while i < len(tokens):
-        kind, value, shown = tokens[i]
-        number: float | None = None
-        ordinal = False
-        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
-        if value in _TENS:
-            number = _TENS[value]
-            if nxt in _UNITS and 0 < _UNITS[nxt] < 10:
-                number, i = number + _UNITS[nxt], i + 1
-            elif nxt in _ORDINAL_UNITS:
-                number, ordinal, i = number + _ORDINAL_UNITS[nxt], True, i + 1
-        elif value in _ORDINAL_TENS:
-            number, ordinal = _ORDINAL_TENS[value], True
-        elif value in _UNITS:
-            number = _UNITS[value]
-        elif kind == "num" and value.replace(".", "", 1).isdigit():
-            number = float(value)
-        elif value == "a" and nxt in _SCALES:
-            number = 1
-        elif value in _SCALES:
-            number = _SCALES[value]
-        if number is None:
-            out.append((kind, value, shown))
-            i += 1
-            continue
-        while not ordinal and i + 1 < len(tokens) and tokens[i + 1][1] in _SCALES:
-            number *= _SCALES[tokens[i + 1][1]]
-            i += 1
-        text = _number_text(number)
-        shown = f"{int(number):,}" if float(number).is_integer() else text
-        if ordinal:
-            text += "th"
-            shown = text
-        elif i + 1 < len(tokens) and tokens[i + 1][1] in ("percent", "pct"):
-            text += "%"
-            shown += "%"
-            i += 1
-        out.append(("num", text, shown))
-        i += 1
-    return out
+_QUOTES_AND_PARENS = frozenset('()"“”')
 
 
 def tokenize(text: str) -> Tokens:
-    """Tokens for matching, with negation worked out per position."""
-    raw = _raw_tokens(text)
+    """Tokens for matching, with sentences, clauses and negation worked out per position."""
+    norm, offsets = _normalise(text)
+    raw = _operators(_numbers(_scan(norm)), norm)
+    kinds: list[str] = []
     words: list[str] = []
-    stems: list[str] = []
     sentences: list[int] = []
     clauses: list[int] = []
-    spans: list[int] = []
-    display: list[str] = []
-    sentence = clause = 0
-    for kind, value, shown in raw:
+    segments: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    sentence = clause = segment = articles = 0
+    for kind, value, start, end in raw:
         if kind == "sentence":
             sentence += 1
             clause += 1
+            segment += 1
             continue
         if kind == "clause":
             clause += 1
+            segment += value not in _QUOTES_AND_PARENS
             continue
-        if value in CLAUSE_WORDS:
+        if kind == "w" and value in ARTICLES:
+            articles += 1
+            continue
+        if kind == "w" and value in CLAUSE_WORDS:
             clause += 1
-        display.append(shown)
-        if value in STOPWORDS:
-            continue
+        kinds.append(kind)
         words.append(value)
-        stems.append(stem(value))
         sentences.append(sentence)
         clauses.append(clause)
-        spans.append(len(display) - 1)
-    before, after = _negation(words, clauses)
-    return Tokens(tuple(words), tuple(stems), tuple(sentences), before, after, tuple(spans), tuple(display))
+        segments.append(segment)
+        if offsets is None:
+            starts.append(start)
+            ends.append(end)
+        else:
+            starts.append(offsets[start] if start < len(offsets) else len(text))
+            ends.append(offsets[end - 1] + 1 if 0 < end <= len(offsets) else len(text))
+    keys = [key_of(k, w) for k, w in zip(kinds, words)]
+    negator = _negators(words, kinds, sentences)
+    before, after = _negation(words, clauses, negator)
+    return Tokens(
+        text,
+        tuple(kinds),
+        tuple(words),
+        tuple(keys),
+        tuple(sentences),
+        tuple(clauses),
+        tuple(segments),
+        tuple(starts),
+        tuple(ends),
+        tuple(negator),
+        before,
+        after,
+        articles,
+    )
 
 
-NEGATION_WINDOW = 4
-
-
-def _is_negator(words: list[str], i: int) -> bool:
-    word = words[i]
-    following = words[i + 1] if i + 1 < len(words) else ""
-    if word not in NEGATORS and word not in OBJECT_NEGATORS:
-        return False
-    if word in ("instead", "rather"):  # "instead of X", "rather than X"; "I'd rather profile" is not
-        return following in ("of", "than")
-    return following not in NEGATION_EXCEPTIONS
-
-
-def _negation(words: list[str], clauses: list[int]) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
-    """For each position: is a phrase starting there negated, and is a phrase ending there negated after it?
-
-    Before: a negator within the 4 content words before it in its clause (an "and" / "or" carries a
-    clause's negation on: "don't profile or check the database"), and an odd number of negators before it
-    in the clause, so "can't fix it without profiling" is not a negation. After: "profiling is pointless",
-    "caching won't help", within 4 words."""
+def _negators(words: list[str], kinds: list[str], sentences: list[int]) -> list[bool]:
+    """Which tokens negate what follows them."""
     n = len(words)
-    negator = [_is_negator(words, i) for i in range(n)]
+    result = [False] * n
+    for i, word in enumerate(words):
+        if kinds[i] != "w" or (word not in NEGATORS and word not in OBJECT_NEGATORS):
+            continue
+        following = words[i + 1] if i + 1 < n else ""
+        if word in ("instead", "rather"):  # "instead of X", "rather than X"; "I'd rather profile" is not
+            result[i] = following in ("of", "than")
+            continue
+        if following in NEGATION_EXCEPTIONS or (word == "not" and following == "in"):
+            continue  # "no doubt"; code's `"error" not in data` is an operator, not a negation
+        if following in ONLY_WORDS:
+            # "not only X but Y" keeps X; "I wouldn't just add servers." negates it.
+            rest = range(i + 2, n)
+            result[i] = not any(words[k] == "but" and sentences[k] == sentences[i] for k in rest)
+            continue
+        if following in ("more", "less", "fewer", "later", "earlier", "higher", "lower") and (
+            i + 2 < n and words[i + 2] == "than"
+        ):
+            continue  # "no more than 1 in 100 is slower" is a bound, not a negation
+        result[i] = True
+    return result
+
+
+def _negation(
+    words: list[str], clauses: list[int], negator: list[bool]
+) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """For each position: is a claim starting there negated (an odd number of negators in scope before it,
+    in its clause, the nearest within NEGATION_WINDOW tokens), and is a claim ending there negated after
+    it ("profiling is pointless", "caching won't help", within 4 tokens of its clause)."""
+    n = len(words)
     before = [False] * n
-    active: list[int] = []  # negator positions in scope, in the current clause
-    anchors: list[int] = []  # negators, and each "and" / "or" in a negated clause ("don't X or Y")
+    active: list[int] = []
     for i in range(n):
         if i and clauses[i] != clauses[i - 1]:
-            active, anchors = [], []
-        if words[i] in ("and", "or"):
+            active = []
+        if words[i] in ("and", "or", "but") and active:
             active = [p for p in active if words[p] not in OBJECT_NEGATORS]
-            anchors = [p for p in anchors if p in active or words[p] in ("and", "or", "nor")]
-        near = any(i - p <= NEGATION_WINDOW for p in anchors)
-        before[i] = near and len(active) % 2 == 1
+        if active and i - active[-1] <= NEGATION_WINDOW:
+            before[i] = len(active) % 2 == 1
         if negator[i]:
             active.append(i)
-            anchors.append(i)
-        elif words[i] in ("and", "or", "nor") and len(active) % 2 == 1:
-            anchors.append(i)
     after = [False] * n
     for i in range(n):
-        for j in range(i + 1, min(n, i + 1 + NEGATION_WINDOW)):
+        for j in range(i + 1, min(n, i + 5)):
             if clauses[j] != clauses[i]:
                 break
-            if words[j] in POST_NEGATORS or (
-                words[j] == "not" and words[j - 1] in ("is", "are", "was", "be")
-            ):
+            if words[j] in POST_NEGATORS or (words[j] == "not" and words[j - 1] in ("is", "are", "was", "be")):
                 after[i] = True
                 break
     return tuple(before), tuple(after)
