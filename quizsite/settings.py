@@ -209,6 +209,9 @@ LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
 CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
 # "I think this grade is wrong": how many grades one learner (or anonymous session) may flag in 24 hours.
 GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
+# Solo mock interviews ask a missed core point's follow-up only with at least this many seconds left on the
+# question's clock.
+INTERVIEW_FOLLOW_UP_MIN_S = env_int("INTERVIEW_FOLLOW_UP_MIN_S", 90, minimum=0)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True
