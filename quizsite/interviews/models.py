@@ -534,7 +534,7 @@ class FollowUp(models.Model):
         return answer_ref(FOLLOW_UP_FLAG_KIND, self.pk)
 
     def is_time_up(self, now: datetime) -> bool:
-        return now > self.deadline
+        return now >= self.deadline
 
     def remaining_seconds(self, now: datetime) -> int:
         return max(0, int((self.deadline - now).total_seconds()))
