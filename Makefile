@@ -24,7 +24,7 @@ content: migrate
 
 run: content
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	PORT=$(PORT) honcho start --procfile Procfile --no-prefix
+	PORT=$(PORT) $(PY) -m quizsite.supervise
 
 test: install
 	$(PY) -m pytest

@@ -3,7 +3,7 @@
     .venv/bin/python bench/lab_accuracy.py [--users 25] [--duration 45]
 
 Everything goes through the real path: a temporary SQLite database, `manage.py labs_worker` as a
-subprocess polling every 0.5 s (as in the Procfile), runs created with the same service the API uses.
+subprocess polling every 0.5 s (as `make run` starts it), runs created with the same service the API uses.
 
 1. Unloaded service time: one user, no injected delay, 6 s; its P50 is what the server and the client
    add to the delay when nothing queues.

@@ -36,6 +36,7 @@ from django.utils import timezone
 from labs import processes, results
 from labs.models import ACTIVE, LabRun, RunSample, RunStatus, lab_setting
 from labs.params import api_argv
+from quizsite.health import DATABASE_ERRORS, wait_for_database
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,19 @@ SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "locust_scenarios"
 STOP_MARGIN_S = 3.0  # after the planned duration, a scenario that did not stop on its own is stopped
 LOG_TAIL_CHARS = 3000
 WARMUP_BODY = '{"sqft": 1500, "bedrooms": 3, "location": "NY"}'  # the tutorial's payload, sent twice first
+
+
+# Set by the worker when it is told to stop (SIGTERM, Ctrl-C): the run in progress ends at once, failed with
+# a reason, and its processes are killed; a run still waiting for the machine is failed before it starts.
+STOP = threading.Event()
+STOPPED_REASON = ("The task worker was stopped (it was shut down or restarted) in the middle of the run, so the "
+                  "run was stopped and its processes ended. Start it again.")
+DATABASE_LOST_REASON = ("The database became unreachable in the middle of the run, so the run was stopped. "
+                        "Start it again.")
+
+
+def request_stop() -> None:
+    STOP.set()
 
 
 class RunFailed(Exception):
@@ -64,6 +78,9 @@ def execute(run_id: int) -> str:
         return f"not queued ({run.status})"
     with HostLock(run) as lock:
         if not lock.acquired:
+            if STOP.is_set():
+                run.fail("The task worker was stopped before this run started. Start it again.", timezone.now())
+                return "worker stopped before the run started"
             return "cancelled while waiting for the machine"
         return RunSession(run).perform()
 
@@ -87,6 +104,8 @@ class HostLock:
                 return self
             except BlockingIOError:
                 pass
+            if STOP.is_set():
+                return self
             now = timezone.now()
             waiting = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
                 heartbeat_at=now, worker_host=socket.gethostname(), worker_pid=os.getpid()
@@ -185,6 +204,9 @@ class RunSession:
             outcome = self.finish()
         except RunFailed as exc:
             outcome = self.failure(str(exc))
+        except DATABASE_ERRORS as exc:
+            logger.warning("lab run %s stopped: the database is unreachable (%s)", self.run.pk, exc)
+            outcome = self.failure(DATABASE_LOST_REASON)
         except BaseException as exc:  # a worker's shutdown included: never leave the run running
             logger.exception("lab run %s stopped on an error", self.run.pk)
             outcome = self.failure(f"The run stopped on an internal error ({type(exc).__name__}). Start it again.")
@@ -192,13 +214,23 @@ class RunSession:
                 interrupted = exc
         finally:
             self.stop_everything()  # before the run reads as ended: nothing of it is left running by then
-            if outcome:
-                LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(**outcome)
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if outcome:
+                self.store_outcome(outcome)
         if interrupted is not None:
             raise interrupted
         return str(outcome.get("status", "")) if outcome.get("status") != RunStatus.FAILED else \
             f"failed: {outcome.get('failure_reason', '')}"
+
+    def store_outcome(self, outcome: dict[str, Any]) -> None:
+        """Write how the run ended; if the database is away, wait for it (unless the worker is stopping)."""
+        while True:
+            try:
+                LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(**outcome)
+                return
+            except DATABASE_ERRORS as exc:
+                if not wait_for_database(STOP.is_set, exc, logger):
+                    raise
 
     # -- start ----------------------------------------------------------------------------------------
 
@@ -285,6 +317,8 @@ class RunSession:
         next_beat = 0.0
         stop_sent = False
         while True:
+            if STOP.is_set():
+                raise RunFailed(STOPPED_REASON)
             try:
                 line = self.lines.get(timeout=0.1)
             except queue.Empty:

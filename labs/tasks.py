@@ -1,4 +1,4 @@
-"""The task that executes a lab run in the worker (`manage.py labs_worker`, see the Procfile)."""
+"""The task that executes a lab run in the worker (`manage.py labs_worker`, see quizsite/supervise.py)."""
 
 from django.tasks import task
 

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "quizsite.health.HealthCheckMiddleware",  # first: /healthz reads no session, sets no cookie
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "quizsite.health.DatabaseUnavailableMiddleware",  # last: sees the views' exceptions first
 ]
 
 ROOT_URLCONF = "quizsite.urls"
@@ -129,9 +131,15 @@ def database_config() -> dict:
     url = env_str("DATABASE_URL")
     if url:
         try:
+            # Persistent connections, checked before each request reuses one: after a database restart
+            # the first request of each thread reconnects instead of failing on a dead socket.
             config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         except ValueError as exc:
             raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+        if config["ENGINE"].endswith("postgresql"):
+            # An unreachable server fails a request in seconds (then 503), not after the OS's TCP timeout.
+            config.setdefault("OPTIONS", {}).setdefault(
+                "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_S", 5, minimum=1))
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -141,7 +149,7 @@ def database_config() -> dict:
             # (seconds) makes a writer wait for the lock instead of failing at once.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 20, minimum=0),
         },
         "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
     }

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from quizsite.questions.flags import answer_ref
@@ -192,10 +193,18 @@ class Answer(models.Model):
     is_late = models.BooleanField(default=False)
     source = models.CharField(max_length=16, choices=AnswerSource.choices, default=AnswerSource.QUESTION)
     created_at = models.DateTimeField()
+    idempotency_key = models.CharField(
+        max_length=64, blank=True,
+        help_text="Sent by the page with each submission and kept when it retries: a retried answer is stored once.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "idempotency_key"], condition=~Q(idempotency_key=""),
+                                    name="quizzes_answer_stored_once_per_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question.slug}: {self.verdict} ({self.score:.2f})"

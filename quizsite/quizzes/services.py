@@ -1,11 +1,12 @@
 """Grading an answer and recording it: the one path used by pages and the API."""
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from quizsite.questions.flags import FlagTarget, response_text
 from quizsite.questions.grading import Grade
@@ -43,13 +44,23 @@ def submit_answer(
     now: datetime,
     attempt: Attempt | None = None,
     source: str = "question",
+    idempotency_key: str = "",
 ) -> tuple[Grade, Answer | None]:
-    """Grade a response and store it. Invalid input is not stored and costs no attempt."""
+    """Grade a response and store it. Invalid input is not stored and costs no attempt.
+
+    With an idempotency key (the page sends one per submission and the same one when it retries after a
+    503 or a lost connection), an answer already stored under that key is returned instead of a second one.
+    """
+    key = clean_idempotency_key(idempotency_key)
+    if key:
+        stored = stored_answer(question, learner, attempt, key)
+        if stored is not None:
+            return stored.get_grade(), stored
     variables = question.variables_for(attempt.seed_for_variants() if attempt else learner.seed)
     result = question.grade(response, variables or None)
     if not result.counts_as_attempt:
         return result, None
-    answer = Answer.objects.create(
+    fields = dict(
         question=question,
         attempt=attempt,
         user=learner.user if learner.user.is_authenticated else None,
@@ -63,9 +74,34 @@ def submit_answer(
         source=source,
         created_at=now,
     )
+    try:
+        with transaction.atomic():
+            answer = Answer.objects.create(**fields, idempotency_key=key)
+    except IntegrityError:
+        stored = stored_answer(question, learner, attempt, key) if key else None
+        if stored is not None:  # the same submission, arrived twice at once: the other one stored it
+            return stored.get_grade(), stored
+        answer = Answer.objects.create(**fields)  # a key someone else used: keep the answer, drop the key
     if learner.user.is_authenticated:
         answer_graded.send(sender=Question, user=learner.user, question=question, grade=result, source=source)
     return result, answer
+
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def clean_idempotency_key(value: Any) -> str:
+    """The key as stored, or "" when there is none or it is not a key (then the answer is simply stored)."""
+    value = value if isinstance(value, str) else ""
+    return value if IDEMPOTENCY_KEY.fullmatch(value) else ""
+
+
+def stored_answer(question: Question, learner: Learner, attempt: Attempt | None, key: str) -> Answer | None:
+    """This learner's answer already stored under this key, if any."""
+    answers = Answer.objects.filter(question=question, idempotency_key=key, attempt=attempt)
+    if learner.user.is_authenticated:
+        return answers.filter(user=learner.user).first()
+    return answers.filter(user=None, session_key=learner.session_key).exclude(session_key="").first()
 
 
 def jsonable_response(response: Any) -> Any:
@@ -91,14 +127,15 @@ class QuizFull(Exception):
 
 
 def answer_in_attempt(attempt: Attempt, question: Question, response: Any, learner: Learner,
-                      now: datetime) -> tuple[Grade, Answer | None]:
+                      now: datetime, idempotency_key: str = "") -> tuple[Grade, Answer | None]:
     if attempt.is_exam:
         with transaction.atomic():
-            result, answer = submit_answer(question, response, learner, now, attempt, source="quiz")
+            result, answer = submit_answer(question, response, learner, now, attempt, source="quiz",
+                                           idempotency_key=idempotency_key)
             if answer is not None:
                 attempt.answers.filter(question=question).exclude(pk=answer.pk).delete()
         return result, answer
-    return submit_answer(question, response, learner, now, attempt, source="quiz")
+    return submit_answer(question, response, learner, now, attempt, source="quiz", idempotency_key=idempotency_key)
 
 
 def build_quiz(topics: list, difficulty: int | None, count: int, owner, rng: random.Random) -> Quiz:

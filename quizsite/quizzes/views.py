@@ -90,7 +90,7 @@ def attempt_question(request: HttpRequest, pk: int, number: int) -> HttpResponse
     status = 200
     if request.method == "POST":
         result, answer = answer_in_attempt(attempt, question, response_from_post(question, request.POST),
-                                           learner_for(request), now)
+                                           learner_for(request), now, request.POST.get("idempotency_key", ""))
         if answer is None:
             status = 400
         elif attempt.is_exam:
@@ -155,7 +155,7 @@ def question_answer(request: HttpRequest, slug: str) -> HttpResponse:
     if question.needs_run:
         return render(request, "questions/_needs_run.html", {"question": question}, status=409)
     result, answer = submit_answer(question, response_from_post(question, request.POST), learner_for(request),
-                                   timezone.now())
+                                   timezone.now(), idempotency_key=request.POST.get("idempotency_key", ""))
     context = {"question": question, "result": result, "show_feedback": True, "submitted": request.POST,
                "flag_ref": answer.flag_ref if answer is not None else "",
                "selected": request.POST.getlist("answer"), **question_context(request, question)}

@@ -53,6 +53,16 @@
       (form.dataset.part ? "-" + form.dataset.part : "");
     let saved = text.dataset.savedText !== undefined ? text.dataset.savedText : text.value;
     let saving = null, debounce = null, submitting = false, closed = false;
+    // While saves fail (503 while the database is away, or no connection), retry with a growing delay.
+    const RETRY_DELAYS_S = [1, 2, 4, 8, 15];
+    let failures = 0, retryTimer = null;
+    const retryLater = function (why) {
+      const delay = RETRY_DELAYS_S[Math.min(failures, RETRY_DELAYS_S.length - 1)];
+      failures += 1;
+      show("Not saved, retrying in " + delay + " s (" + why + "). Your draft is kept in this browser.");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(save, delay * 1000);
+    };
 
     const show = function (message) { status.textContent = message; };
     if (status.dataset.savedAt) {
@@ -69,24 +79,29 @@
       const sent = text.value;
       const body = new FormData(form);
       show("Saving…");
+      clearTimeout(retryTimer);
       saving = fetch(form.action, {
         method: "POST", body: body, credentials: "same-origin",
         headers: { "Accept": "application/json", "X-CSRFToken": csrf(form) },
       }).then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
+        return response.json().catch(function () { return {}; })
+          .then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
       }).then(function (r) {
         if (r.ok) {
           saved = sent;
+          failures = 0;
           if (text.value === sent) dropDraft();
           show("Saved " + timeOfDay(r.data.saved_at) + (r.data.is_late ? " · late by " + clockText(r.data.late_by_s) : ""));
         } else if (r.status === 409) {
           closed = true;
           show(r.data.error + " Reload the page to continue.");
+        } else if (r.status === 502 || r.status === 503 || r.status === 504) {
+          retryLater("the site is unavailable for a moment");
         } else {
           show("Not saved: " + (r.data.error || "the server refused it") + ".");
         }
       }).catch(function () {
-        show("Not saved: the connection dropped. Your draft is kept here and retried every few seconds.");
+        retryLater("the connection dropped");
       }).finally(function () { saving = null; });
       return saving;
     };

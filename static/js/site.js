@@ -64,6 +64,68 @@
     if (e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
   });
 
+  // Nothing lost: a form marked data-retry (answers, card ratings) whose post fails for a moment (503 while
+  // the database is away, or no connection) says "Not saved, retrying" and is sent again, exactly as it was
+  // first sent, with a growing delay until the server has it. The same idempotency key (answers) or card
+  // version (ratings) goes with every retry, so the server stores it once.
+  const RETRY_DELAYS_S = [1, 2, 4, 8, 15];
+  const retries = new WeakMap();  // form -> {formData, path, verb, target, swap, attempt, timer}
+  const newKey = function () {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  };
+  const retryForm = function (elt) { return elt && elt.closest ? elt.closest("form[data-retry]") : null; };
+  const retryStatus = function (form, message) {
+    const status = form.querySelector("[data-retry-status]");
+    if (!status) return;
+    status.textContent = message || "";
+    status.hidden = !message;
+  };
+
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    const form = retryForm(e.detail.elt);
+    if (!form) return;
+    const pending = retries.get(form);
+    const data = e.detail.formData;
+    if (pending && pending.resending) {
+      // A retry: exactly what was sent the first time (the learner may have typed on since).
+      pending.resending = false;
+      Array.from(new Set(Array.from(data.keys()))).forEach(function (name) { data.delete(name); });
+      pending.formData.forEach(function (value, name) { data.append(name, value); });
+      return;
+    }
+    if (pending) clearTimeout(pending.timer);  // a new submission replaces one still being retried
+    if (form.elements.idempotency_key) data.set("idempotency_key", newKey());
+    const copy = new FormData();
+    data.forEach(function (value, name) { copy.append(name, value); });
+    retries.set(form, { formData: copy, path: e.detail.path, verb: e.detail.verb, target: e.detail.target,
+                        swap: form.getAttribute("hx-swap") || "innerHTML", attempt: 0, timer: null });
+    retryStatus(form, "");
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    const form = retryForm(e.detail.elt);
+    const pending = form && retries.get(form);
+    if (!pending) return;
+    const status = e.detail.xhr ? e.detail.xhr.status : 0;
+    if (e.detail.successful || (status !== 0 && status !== 502 && status !== 503 && status !== 504)) {
+      retries.delete(form);  // stored, or refused for a reason a retry would not change (shown as usual)
+      retryStatus(form, "");
+      return;
+    }
+    const delay = RETRY_DELAYS_S[Math.min(pending.attempt, RETRY_DELAYS_S.length - 1)];
+    pending.attempt += 1;
+    retryStatus(form, "Not saved, retrying in " + delay + " s… (" +
+      (status ? "the site is unavailable for a moment" : "the connection dropped") + "). Keep this page open.");
+    pending.timer = setTimeout(function () {
+      if (retries.get(form) !== pending) return;
+      pending.resending = true;
+      retryStatus(form, "Not saved, retrying now…");
+      window.htmx.ajax(pending.verb.toUpperCase(), pending.path,
+                       { source: form, target: pending.target, swap: pending.swap });
+    }, delay * 1000);
+  });
+
   // Bar chart of scores by topic on the results page.
   const data = document.getElementById("topic-chart-data");
   const canvas = document.getElementById("topic-chart");

@@ -36,8 +36,8 @@ def database_env() -> dict[str, str]:
 class Worker:
     """One labs_worker process polling every 0.2 s, its output in a log file."""
 
-    def __init__(self, tmp_path: Path, lock: Path):
-        env = {**os.environ, **database_env(), "LAB_LOCK_FILE": str(lock), "DEBUG": "0"}
+    def __init__(self, tmp_path: Path, lock: Path, env: dict[str, str] | None = None):
+        env = {**os.environ, **database_env(), "LAB_LOCK_FILE": str(lock), "DEBUG": "0", **(env or {})}
         self.log = tmp_path / f"worker-{time.monotonic_ns()}.log"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(

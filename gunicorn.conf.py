@@ -1,0 +1,28 @@
+"""gunicorn's settings for `make run` (read with `gunicorn -c gunicorn.conf.py quizsite.wsgi`).
+
+SIGTERM is graceful: the workers stop accepting, finish the requests in flight for up to graceful_timeout
+seconds, then exit. /healthz is left out of the access log (a load balancer asks every few seconds).
+"""
+
+import os
+
+from gunicorn.glogging import Logger
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = 4
+timeout = 30
+graceful_timeout = 10
+accesslog = "-"
+
+
+class QuietHealthLogger(Logger):
+    """gunicorn's logger without an access line per health check."""
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") != "/healthz":
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = QuietHealthLogger
+control_socket_disable = True  # several sites (and the tests) on one machine would share one socket path
