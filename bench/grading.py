@@ -1,144 +1,38 @@
-"""Rubric grading speed: p50 and p99 per answer against the 2 ms p99 target.
+"""Rubric grading speed on a realistic stream of distinct answers: p50 and p99 CPU time per answer.
 
-Builds a few thousand seeded free-text answers (strong, paraphrased with typos, partial, vague, negated
-and long ~150-word answers) for the lesson's two rubrics (4 and 5 concepts) and for a 10-concept rubric
-made of both plus one more, warms up on a separate set, then grades each answer once and reports the
-latency percentiles. Exits non-zero when any rubric's p99 misses the target.
+The answers are the adversarial corpus (tests/grading/corpus/: strong, partial, wrong and salad answers for
+every rubric question, written by people) plus seeded variants of them (sentences shuffled, dropped or
+mixed with another answer's, typos in long words), every text distinct, each graded ONCE: nothing is
+graded before it is timed, so no memo is warmed on what is measured. The rubrics are compiled (as the
+site does once per process) before timing starts; that one-off cost is reported separately.
 
-Both wall-clock time and the grading thread's CPU time are recorded; PASS/FAIL is judged on CPU time,
-which is the grader's own cost even when other processes share the machine. The load average is printed
-so wall-clock figures can be read in context (on an idle machine the two agree).
+Judged on the largest rubric (most claim words) and on all rubrics together: PASS when the p99 CPU time
+per answer is under 2 ms. CPU time (time.thread_time) is the grader's own cost even when other processes
+share the machine; wall-clock figures are printed beside it with the load average.
 
-    .venv/bin/python bench/grading.py [--answers 3000] [--seed 7]
+    .venv/bin/python bench/grading.py [--variants 8] [--seed 7] [--profile]
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
+import re
 import statistics
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "grading")]
+sys.path.insert(0, str(ROOT))
 
-from grading_fixtures import DEBUG, P99  # noqa: E402
-
-from quizsite.questions.grading import grade  # noqa: E402
+from quizsite.questions.corpus import load_corpus, rubric_specs  # noqa: E402
+from quizsite.questions.grading import SpecError, grade  # noqa: E402
+from quizsite.questions.grading.engine import compile_spec  # noqa: E402
 
 TARGET_P99_MS = 2.0
-
-FRAGMENTS = {
-    "p99": {
-        "percentile": [
-            "P99 is the 99th percentile of latency",
-            "it's the 99th percentile response time",
-            "P99 is the latency below which 99% of requests fall",
-            "the ninety-ninth percentile of request duration",
-            "it is the 0.99 quantile of the latency distribution",
-        ],
-        "one-in-hundred": [
-            "99% of requests finish at or below it",
-            "one request in a hundred is slower",
-            "1 out of every 100 calls takes longer",
-            "the slowest 1% of requests are above it",
-            "99 out of 100 requests are faster",
-        ],
-        "tail": [
-            "the average hides the tail",
-            "averages lie because a few slow requests barely move the mean",
-            "it captures tail latency, which the mean masks",
-            "outliers matter more than the average",
-            "users feel the slowest requests, not the average",
-        ],
-        "scale": [
-            "at scale 1% is a lot of users",
-            "with 1M users a day, 10,000 people hit the slow path",
-            "with a million requests, ten thousand are slow",
-            "for a big site that is thousands of users every day",
-            "at high traffic that 1% means many users",
-        ],
-    },
-    "debug": {
-        "resources": [
-            "first check CPU and memory usage",
-            "look at CPU utilisation and memory pressure on the instances",
-            "see if the boxes are maxed out or swapping",
-            "check whether the CPU is saturated",
-            "look at resource utilization in the dashboards",
-        ],
-        "io": [
-            "check I/O waits on the database and S3",
-            "see if requests are waiting on slow queries",
-            "look at network calls to downstream services",
-            "check the database latency and the connection pool",
-            "check if we are blocked on third-party APIs",
-        ],
-        "profile": [
-            "profile the service under load",
-            "run py-spy and read the flame graph",
-            "use a profiler to see where the time goes",
-            "add distributed tracing to find the hot path",
-            "look at a flamegraph of the hot spots",
-        ],
-        "cpu-fix": [
-            "if it is CPU-bound, add more replicas",
-            "scale out horizontally when compute is the bottleneck",
-            "optimise the model, for example with ONNX",
-            "quantize the model or use a smaller model",
-            "add more workers or instances",
-        ],
-        "io-fix": [
-            "if it is I/O-bound, use async calls",
-            "add a cache such as Redis",
-            "switch to asyncio and cache results",
-            "make the calls non-blocking and memoize",
-            "batch queries and use connection pooling",
-        ],
-    },
-}
-FILLER = [
-    "in my last job we had exactly this problem during a launch",
-    "it depends on the system, of course",
-    "I would write down what I find as I go",
-    "the first thing is to reproduce it under realistic load",
-    "we should also agree on what good looks like with the team",
-    "this is the kind of thing I enjoy digging into",
-    "I would keep the rollout small and watch the dashboards",
-    "it helps to compare against last week's numbers",
-    "make it faster",
-    "use better servers",
-    "it is important for performance",
-    "the dashboard shows it",
-]
-SLO = {
-    "id": "slo",
-    "label": "Set a target (SLO) on it",
-    "phrasings": ["slo", "service level objective", "error budget", "latency target", "set a target"],
-    "feedback": "Say what you would do with it: an SLO such as P99 under 300 ms.",
-}
-TEN = {
-    "type": "rubric",
-    "model_answer": f"{P99['model_answer']} {DEBUG['model_answer']} Set an SLO on P99.",
-    "concepts": [*P99["concepts"], *DEBUG["concepts"], SLO],
-    "misconceptions": [*P99["misconceptions"], *DEBUG["misconceptions"]],
-}
-FRAGMENTS["ten"] = {
-    **FRAGMENTS["p99"],
-    **FRAGMENTS["debug"],
-    "slo": [
-        "we set an SLO on it",
-        "alert when it burns the error budget",
-        "agree a latency target with the team",
-        "write the service level objective on P99",
-        "set a target such as 300 ms",
-    ],
-}
-SPECS = {"p99": P99, "debug": DEBUG, "ten": TEN}
-NEGATIONS = ["I would not", "there is no need to", "don't bother to", "I'd avoid", "never"]
-KINDS = {"strong": 20, "paraphrased": 20, "partial": 20, "vague": 15, "long": 20, "negated": 5}
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -154,97 +48,116 @@ def typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i] + word[i:]
 
 
-def with_typos(text: str, rng: random.Random, rate: float) -> str:
-    return " ".join(typo(w, rng) if rng.random() < rate else w for w in text.split())
+def variant(text: str, other: str, rng: random.Random) -> str:
+    """A different answer in the same style: sentences shuffled, one dropped or one borrowed, typos."""
+    parts = [p for p in SENTENCE.split(text) if p.strip()]
+    move = rng.choice(("shuffle", "drop", "borrow", "typos"))
+    if move == "shuffle" and len(parts) > 1:
+        rng.shuffle(parts)
+    elif move == "drop" and len(parts) > 1:
+        parts.pop(rng.randrange(len(parts)))
+    elif move == "borrow":
+        borrowed = [p for p in SENTENCE.split(other) if p.strip()]
+        if borrowed:
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(borrowed))
+    joined = " ".join(parts) if move != "typos" else text
+    rate = 0.15 if move == "typos" else 0.03
+    return " ".join(typo(w, rng) if rng.random() < rate else w for w in joined.split(" "))
 
 
-def sentence(parts: list[str]) -> str:
-    return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
-
-
-def answer(rubric: str, kind: str, rng: random.Random) -> str:
-    concepts = FRAGMENTS[rubric]
-    picks = [rng.choice(options) for options in concepts.values()]
-    rng.shuffle(picks)
-    if kind == "strong":
-        return sentence(picks)
-    if kind == "paraphrased":
-        return with_typos(sentence(picks), rng, 0.2)
-    if kind == "partial":
-        return sentence(picks[: len(picks) // 2])
-    if kind == "vague":
-        return sentence(rng.sample(FILLER, rng.randint(2, 4)))
-    if kind == "negated":
-        return sentence([f"{rng.choice(NEGATIONS)} {p}" for p in picks[:2]] + picks[2:3])
-    parts = picks + rng.sample(FILLER, 6)
-    rng.shuffle(parts)
-    text = sentence(parts)
-    while len(text.split()) < 150:
-        text += " " + sentence([rng.choice(FILLER)])
-    return with_typos(text, rng, 0.05)
-
-
-def build(count: int, seed: int) -> list[tuple[str, str, str]]:
-    """(rubric, kind, text) triples, mixed by the KINDS weights."""
+def stream(count_variants: int, seed: int) -> list[tuple[str, str]]:
+    """(question id, text) for every corpus answer and its variants, all texts distinct, shuffled."""
     rng = random.Random(seed)
-    kinds = rng.choices(list(KINDS), weights=list(KINDS.values()), k=count)
-    return [
-        (rubric, kind, answer(rubric, kind, rng)) for kind in kinds for rubric in [rng.choice(list(SPECS))]
-    ]
+    corpus = load_corpus()
+    texts = [(slug, a.text) for slug, answers in sorted(corpus.items()) for a in answers]
+    seen = {text for _, text in texts}
+    result = list(texts)
+    for slug, text in texts:
+        for _ in range(count_variants):
+            new = variant(text, rng.choice(texts)[1], rng)
+            if new not in seen:
+                seen.add(new)
+                result.append((slug, new))
+    rng.shuffle(result)
+    return result
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(fraction * len(sorted_values)))]
 
 
+def time_grades(spec: dict, texts: list[str]) -> tuple[list[float], list[float]]:
+    cpu, wall = [], []
+    for text in texts:
+        started_wall, started_cpu = time.perf_counter(), time.thread_time()
+        grade(spec, text)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started_wall) * 1000)
+    return sorted(cpu), sorted(wall)
+
+
+def row(name: str, cpu: list[float], wall: list[float]) -> str:
+    return (
+        f"  {name:34} {len(cpu):6,} answers   CPU p50 {percentile(cpu, 0.5):.3f}  p99 {percentile(cpu, 0.99):.3f}"
+        f"  max {cpu[-1]:.3f} ms   wall p50 {percentile(wall, 0.5):.3f}  p99 {percentile(wall, 0.99):.3f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--answers", type=int, default=3000)
+    parser.add_argument("--variants", type=int, default=8, help="variants per corpus answer")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="cProfile the largest rubric's run")
     args = parser.parse_args()
 
-    for rubric, _, text in build(300, args.seed + 1):  # warm-up: compile rubrics, fill caches
-        grade(SPECS[rubric], text)
+    specs = rubric_specs()
+    started = time.thread_time()
+    compiled = {}
+    for slug, spec in list(specs.items()):
+        try:
+            compiled[slug] = compile_spec(spec)
+        except SpecError as error:  # a rubric being edited: leave it out, say so
+            print(f"skipped {slug}: {str(error)[:150]}")
+            del specs[slug]
+    compile_ms = (time.thread_time() - started) * 1000
+    size = {slug: len(c.vocabulary.ids) + sum(len(x.claims) for x in c.concepts + c.misconceptions)
+            for slug, c in compiled.items()}
+    largest = max(size, key=size.get)
+    answers = stream(args.variants, args.seed)
+    words = statistics.mean(len(text.split()) for _, text in answers)
 
-    answers = build(args.answers, args.seed)
-    cpu: dict[str, list[float]] = defaultdict(list)
-    wall: dict[str, list[float]] = defaultdict(list)
-    scores: dict[str, list[float]] = defaultdict(list)
-    for rubric, kind, text in answers:
-        started_wall, started_cpu = time.perf_counter(), time.thread_time()
-        result = grade(SPECS[rubric], text)
-        cpu[rubric].append((time.thread_time() - started_cpu) * 1000)
-        wall[rubric].append((time.perf_counter() - started_wall) * 1000)
-        scores[kind].append(result.score)
+    # The largest rubric grades every answer of the stream once (its own and every other question's).
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    big_cpu, big_wall = time_grades(specs[largest], [text for _, text in answers])
+    if profiler:
+        profiler.disable()
+    # Every answer graded once against its own question's rubric (a fresh stream, so nothing repeats).
+    own = stream(args.variants, args.seed + 1)
+    cpu_all: list[float] = []
+    wall_all: list[float] = []
+    for slug, text in own:
+        if slug not in specs:
+            continue
+        cpu, wall = time_grades(specs[slug], [text])
+        cpu_all += cpu
+        wall_all += wall
 
-    words = statistics.mean(len(text.split()) for _, _, text in answers)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"graded {len(answers):,} answers once each after a warm-up; mean {words:.0f} words; "
-        f"{os.cpu_count()} CPUs, load average {load}"
-    )
-    print("                               CPU time (judged)              wall clock")
-    worst = 0.0
-    rows = [*sorted(cpu), "all"]
-    for name in rows:
-        cpu_ms = sorted(cpu[name] if name != "all" else [t for v in cpu.values() for t in v])
-        wall_ms = sorted(wall[name] if name != "all" else [t for v in wall.values() for t in v])
-        concepts = f"{len(SPECS[name]['concepts']):>2} concepts" if name in SPECS else "           "
-        print(
-            f"  {name:5} {len(cpu_ms):5,} answers {concepts}   "
-            f"p50 {percentile(cpu_ms, 0.5):.3f}  p99 {percentile(cpu_ms, 0.99):.3f} ms   "
-            f"p50 {percentile(wall_ms, 0.5):.3f}  p99 {percentile(wall_ms, 0.99):.3f}  "
-            f"max {wall_ms[-1]:.3f} ms"
-        )
-        worst = max(worst, percentile(cpu_ms, 0.99))
-    print(
-        "mean score by kind: " + ", ".join(f"{k} {statistics.mean(v):.2f}" for k, v in sorted(scores.items()))
-    )
+    print(f"{len(specs)} rubrics compiled in {compile_ms:.0f} ms CPU (once per process); "
+          f"{len(answers):,} distinct answers, mean {words:.0f} words; {os.cpu_count()} CPUs, load {load}")
+    c = compiled[largest]
+    print(row(f"largest rubric {largest} ({size[largest]})", big_cpu, big_wall))
+    print(row("each answer on its own rubric", sorted(cpu_all), sorted(wall_all)))
+    print(f"  (largest: {len(c.concepts)} concepts, {len(c.misconceptions)} misconceptions, "
+          f"{sum(len(x.claims) for x in c.concepts + c.misconceptions)} claims, {len(c.vocabulary.ids)} claim words)")
+    worst = max(percentile(big_cpu, 0.99), percentile(sorted(cpu_all), 0.99))
     passed = worst < TARGET_P99_MS
-    print(
-        f"{'PASS' if passed else 'FAIL'}: worst p99 {worst:.3f} ms CPU per grade "
-        f"{'<' if passed else '>='} {TARGET_P99_MS} ms target"
-    )
+    print(f"{'PASS' if passed else 'FAIL'}: worst p99 {worst:.3f} ms CPU per answer "
+          f"{'<' if passed else '>='} {TARGET_P99_MS} ms target")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     return 0 if passed else 1
 
 

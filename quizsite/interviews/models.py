@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from quizsite.interviews import scoring
 from quizsite.questions.flags import answer_ref
-from quizsite.questions.grading import Grade, SpecError, Verdict, grade_concept
+from quizsite.questions.grading import Grade, SpecError, Verdict, grade_concept, rubric
 from quizsite.questions.models import Question, Topic
 
 FLAG_KIND = "interview"
@@ -30,7 +30,7 @@ MAX_NOTES_CHARS = 20_000
 DURATIONS = (20, 30, 45)
 MAX_QUESTIONS = 10
 # The grader's verdict bands (content/README.md); used when a final score is sent on as a Grade.
-DEFAULT_THRESHOLDS = {"correct": 0.75, "partial": 0.35}
+DEFAULT_THRESHOLDS = rubric.DEFAULT_THRESHOLDS
 
 
 class Track(models.TextChoices):

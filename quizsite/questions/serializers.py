@@ -65,10 +65,13 @@ class GradeRequestSerializer(serializers.Serializer):
 class GradeResponseSerializer(serializers.Serializer):
     score = serializers.FloatField()
     verdict = serializers.ChoiceField(choices=["correct", "partial", "incorrect", "invalid"])
+    label = serializers.CharField(help_text='The verdict in words: "Correct", "Mostly right", "Partly right", '
+                                  '"Not yet" or "Not graded".')
     feedback = serializers.ListField(child=serializers.CharField())
     expected = serializers.CharField()
     concepts_found = serializers.ListField(child=serializers.DictField())
     concepts_missed = serializers.ListField(child=serializers.DictField())
+    misconceptions = serializers.ListField(child=serializers.DictField())
     explanation = serializers.CharField()
     answer_ref = serializers.CharField(
         allow_null=True, help_text="The stored answer, to flag its grade (POST /api/v1/grade-flags); null when "

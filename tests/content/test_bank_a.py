@@ -10,7 +10,7 @@ import math
 import re
 
 import pytest
-from bank_files import load_yaml
+from bank_files import load_yaml, readings
 
 from quizsite.questions.grading import grade, sample_variables
 from quizsite.questions.loader import spec_of
@@ -421,10 +421,11 @@ def test_every_rubric_question_has_four_answers():
 
 @pytest.mark.parametrize("slug", slugs("rubric"))
 def test_rubric_concepts_have_several_phrasings_and_questions_have_follow_ups(slug):
-    """Each concept has 4 to 10 phrasings, and each rubric question gives interviewers follow-ups."""
+    """Each concept accepts at least 4 ways of saying it, and each rubric question gives interviewers
+    follow-ups."""
     question = QUESTIONS[slug]
     for concept in question["concepts"]:
-        assert 4 <= len(concept["phrasings"]) <= 10, f"{slug}.{concept['id']}"
+        assert readings(concept) >= 4, f"{slug}.{concept['id']}"
     assert question.get("follow_ups"), slug
 
 

@@ -7,7 +7,7 @@ The files are read with yaml.safe_load and graded with the pure engine, so no da
 import math
 
 import pytest
-from bank_files import load_yaml
+from bank_files import load_yaml, readings
 
 from quizsite.questions.grading import grade, sample_variables
 from quizsite.questions.loader import spec_of
@@ -561,9 +561,9 @@ def test_rubric_grades_written_answers_like_an_interviewer(slug):
 
 @pytest.mark.parametrize("slug", sorted(ANSWERS))
 def test_rubric_concepts_have_several_phrasings(slug):
-    """Each concept offers 4 to 10 phrasings, the ways different candidates would say it."""
+    """Each concept accepts at least 4 ways of saying it, the ways different candidates would say it."""
     for concept in QUESTIONS[slug]["concepts"]:
-        assert 4 <= len(concept["phrasings"]) <= 10, concept["id"]
+        assert readings(concept) >= 4, concept["id"]
 
 
 def test_every_choice_question_has_a_key():

@@ -305,3 +305,44 @@ def test_model_answer_must_be_correct_and_the_prompt_must_not_pass():
     assert any(e.startswith("model_answer: scores 0.00") for e in errors), errors
     echo = spec(prompt="Concurrency grows: latency?")  # too short to be blocked as copied runs
     assert any(e.startswith("prompt: pasting the prompt back scores") for e in validate_spec(echo))
+
+
+def test_code_lines_are_statements_and_a_decorator_belongs_to_its_def():
+    """In a code block each line is its own statement (no claim spans two lines), except that a decorator
+    reads with the def below it, so "@task(3) on cart" can be told from "@task(3) on browse"."""
+    tokens = tokenize("```python\n@task(3)\ndef browse(self):\n    pass\n@task(1)\ndef cart(self):\n```")
+    sentence = dict(zip(tokens.words, tokens.sentences))
+    at = tokens.words.index("browse")
+    assert tokens.sentences[at] == tokens.sentences[tokens.words.index("3")]
+    assert sentence["cart"] != tokens.sentences[at]
+    assert sentence["pass"] != tokens.sentences[at]
+
+
+def test_an_adverb_between_the_verb_and_not_still_negates():
+    """ "A weighted average of the P99s is still not the fleet's P99" does not state the weighted average."""
+    tokens = tokenize("A weighted average of the P99s is still not the fleet P99.")
+    assert tokens.negated_after[tokens.words.index("p99")]  # "P99s" is the plural of p99
+
+
+def test_tool_names_as_written_are_specific_on_their_own():
+    """HdrHistogram, cProfile, wrk2, DDSketch name a tool; SLOs or cache do not."""
+    for claim in ("HdrHistogram", "cProfile", "wrk2", "DDSketch", "LoadTestShape"):
+        assert parse_claim(claim)
+    for claim in ("SLOs", "Cache"):
+        with pytest.raises(ClaimError):
+            parse_claim(claim)
+
+
+def test_an_alternative_with_nothing_to_match_is_refused_unless_the_group_is_optional():
+    with pytest.raises(ClaimError, match="the alternative 'a' has no word to match"):
+        parse_claim("(users|user) (a|arent) rps")
+    assert parse_claim("(users|user) (a|arent)? rps")
+    assert tokenize("users ≠ rps").words == ("users", "!=", "rps")
+
+
+def test_a_number_with_its_unit_is_not_an_echo_run():
+    """Repeating the prompt's "1,000 req/s" target is two words, not a copied run of four."""
+    rubric = spec(prompt="Check a target of 1,000 req/s for the service.", concepts=[
+        {"id": "law", "label": "law", "gate": True, "follow_up": "?", "claims": ["fewer than 1000 request"]},
+    ], model_answer="Far fewer than 1,000 requests.")
+    assert grade(rubric, "1,000 users make far fewer than 1,000 req/s.").concepts_found

@@ -1,4 +1,5 @@
-"""Free-text answers graded against rubrics: quality on the lesson's two questions, then each rule."""
+"""Free-text answers graded against rubrics: quality on two interview questions, then each matching rule
+(order and gaps, normalisation, typos, numbers, negation, scoring, feedback, unusable input)."""
 
 import pytest
 from grading_fixtures import ANSWERS, DEBUG, P99
@@ -13,6 +14,27 @@ def answers(kind: str) -> list[tuple[str, str]]:
     return [(name, text) for name in RUBRICS for text in ANSWERS[name].get(kind, [])]
 
 
+def wrong(i: int) -> dict:
+    return {"id": f"wrong-{i}", "label": f"Wrong {i}", "claims": [f"wrongclaim{i} number{i}"], "correction": f"Right {i}."}
+
+
+def strict(model_answer: str, *concepts: dict, misconceptions: list[dict] | None = None, **extra) -> dict:
+    """A strict rubric around these concepts; the first is the gate unless one is marked."""
+    concepts = [dict(c) for c in concepts]
+    if not any(c.get("gate") for c in concepts):
+        concepts[0]["gate"] = True
+    for c in concepts:
+        if c.get("gate"):
+            c.setdefault("follow_up", f"What about {c['label']}?")
+    return {
+        "type": "rubric",
+        "model_answer": model_answer,
+        "concepts": concepts,
+        "misconceptions": misconceptions or [wrong(1), wrong(2), wrong(3)],
+        **extra,
+    }
+
+
 @pytest.mark.parametrize(("rubric", "text"), answers("strong"))
 def test_strong_answers_score_at_least_0_9(rubric, text):
     """An answer covering every concept, in the words of the model answer or close to them, is correct."""
@@ -22,19 +44,19 @@ def test_strong_answers_score_at_least_0_9(rubric, text):
 
 
 @pytest.mark.parametrize(("rubric", "text"), answers("paraphrased"))
-def test_paraphrased_answers_with_typos_score_at_least_0_75(rubric, text):
+def test_paraphrased_answers_with_typos_score_at_least_0_7(rubric, text):
     """Different words, number words and typos ("latncy", "profilling", "cahce") still earn the concepts."""
     result = grade(RUBRICS[rubric], text)
-    assert result.score >= 0.75, result.feedback
+    assert result.score >= 0.7, result.feedback
     assert result.verdict == Verdict.CORRECT
 
 
 @pytest.mark.parametrize(("rubric", "text"), answers("partial"))
 def test_partial_answers_land_partial(rubric, text):
-    """Two of four or five concepts is partial credit."""
+    """Two of four or five concepts is partial credit (a missed core point caps it at 0.4)."""
     result = grade(RUBRICS[rubric], text)
     assert result.verdict == Verdict.PARTIAL, result.feedback
-    assert 0.35 <= result.score < 0.75
+    assert 0.35 <= result.score < 0.7
 
 
 @pytest.mark.parametrize(("rubric", "text"), answers("vague"))
@@ -54,14 +76,16 @@ def test_negated_or_wrong_answers_get_no_credit(rubric, text):
 
 
 def test_negated_concepts_are_reported():
-    """A concept mentioned only to be dismissed is missed, and the feedback says so."""
-    result = grade(DEBUG, "Don't bother profiling or digging into the database; just add more servers.")
+    """A concept mentioned only to be dismissed is missed, and the feedback quotes the learner saying so."""
+    text = "Don't bother profiling the service or checking the database; just add more servers."
+    result = grade(DEBUG, text)
     negated = {c["id"]: c.get("negated") for c in result.concepts_missed}
-    assert negated["profile"] == "profiling"
-    assert negated["io"] == "database"
+    assert negated["profile"] == "profiling the service"
+    assert negated["io"] == "checking the database"
     assert (
-        "✗ Profile the code (flame graph) — you mentioned “profiling” but said not to — Profile under load "
-        "and read a flame graph to see where the time goes." in result.feedback
+        "✗ Profile the code under load (flame graph) (a core point) — you said “profiling the service”, which "
+        "negates or reverses it — Profile under load and read a flame graph to see where the time goes."
+        in result.feedback
     )
     assert [m["id"] for m in result.misconceptions] == ["hardware-first"]
 
@@ -75,29 +99,16 @@ def test_model_answers_score_full_marks():
 
 def test_expected_is_the_model_answer():
     """The expected answer shown after grading is the model answer."""
-    assert grade(P99, "anything at all").expected == P99["model_answer"]
+    assert grade(P99, "anything at all").expected == P99["model_answer"].strip()
 
 
-SMALL = {
-    "type": "rubric",
-    "model_answer": "Check CPU usage, profile with a flame graph, and add a cache.",
-    "concepts": [
-        {
-            "id": "cpu",
-            "label": "Check CPU usage",
-            "phrasings": ["check cpu usage"],
-            "feedback": "Look at CPU.",
-        },
-        {
-            "id": "profile",
-            "label": "Profile",
-            "phrasings": ["profile", "flame graph"],
-            "feedback": "Profile it.",
-        },
-        {"id": "cache", "label": "Cache", "phrasings": ["cache"]},
-        {"id": "latency", "label": "Latency", "phrasings": ["latency percentile"]},
-    ],
-}
+SMALL = strict(
+    "Check CPU usage, profile the code with a flame graph, and add a cache.",
+    {"id": "cpu", "label": "Check CPU usage", "claims": ["check cpu usage"], "feedback": "Look at CPU."},
+    {"id": "profile", "label": "Profile", "claims": ["profile (the)? code", "flame graph"], "feedback": "Profile it."},
+    {"id": "cache", "label": "Cache", "claims": ["add (a)? cache"]},
+    {"id": "latency", "label": "Latency", "claims": ["latency percentile"]},
+)
 
 
 def found(text: str, spec: dict = SMALL) -> set[str]:
@@ -116,8 +127,8 @@ def found(text: str, spec: dict = SMALL) -> set[str]:
         "checking cpu usages",
     ],
 )
-def test_phrasing_words_in_order_within_two_extra_words_match(text):
-    """A phrasing matches when its words appear in order with at most two extra words among them."""
+def test_claim_words_in_order_within_two_extra_words_match(text):
+    """A claim matches when its words appear in order with at most two other words between two of them."""
     assert "cpu" in found(text)
 
 
@@ -131,7 +142,7 @@ def test_phrasing_words_in_order_within_two_extra_words_match(text):
         "check cpu; usage",
     ],
 )
-def test_phrasing_words_too_far_apart_out_of_order_or_across_sentences_do_not_match(text):
+def test_claim_words_too_far_apart_out_of_order_or_across_sentences_do_not_match(text):
     """Words more than two apart, out of order, missing, or in different sentences do not match."""
     assert "cpu" not in found(text)
 
@@ -139,17 +150,17 @@ def test_phrasing_words_too_far_apart_out_of_order_or_across_sentences_do_not_ma
 @pytest.mark.parametrize(
     ("text", "concept"),
     [
-        ("caches", "cache"),
-        ("caching", "cache"),
-        ("cached", "cache"),
-        ("profiling", "profile"),
-        ("profiled", "profile"),
-        ("profiles", "profile"),
+        ("add caches", "cache"),
+        ("adding caching", "cache"),
+        ("added a cache", "cache"),
+        ("profiling the code", "profile"),
+        ("profiled the code", "profile"),
+        ("profiles the code", "profile"),
         ("flame graphs", "profile"),
         ("flame-graph", "profile"),
         ("flamegraph", "profile"),
-        ("CACHÉ", "cache"),
-        ("ｃａｃｈｅ", "cache"),
+        ("add a CACHÉ", "cache"),
+        ("add a ｃａｃｈｅ", "cache"),
         ("latencies percentiles", "latency"),
     ],
 )
@@ -161,12 +172,12 @@ def test_normalisation_and_stemming(text, concept):
 @pytest.mark.parametrize(
     ("text", "concept"),
     [
-        ("profilling", "profile"),
-        ("cahce", "cache"),
+        ("profilling the code", "profile"),
+        ("add a cahce", "cache"),
         ("latncy percentile", "latency"),
         ("latency percentle", "latency"),
         ("flame grahp", "profile"),
-        ("proflie", "profile"),
+        ("proflie the code", "profile"),
     ],
 )
 def test_typos_in_long_words_are_tolerated(text, concept):
@@ -178,30 +189,25 @@ def test_typos_in_long_words_are_tolerated(text, concept):
     ("text", "concept"),
     [
         ("check cpv usage", "cpu"),
-        ("catch", "cache"),
+        ("add a catch", "cache"),
         ("latent percentile", "latency"),
-        ("prof", "profile"),
+        ("prof the code", "profile"),
         ("fame graph", "profile"),
     ],
 )
 def test_short_words_and_different_words_need_exact_spelling(text, concept):
-    """Words under five letters must be exact, and a different word is not a typo."""
+    """Words under five letters must be exact, and a different real word is not a typo."""
     assert concept not in found(text)
 
 
-NUMBERS = {
-    "type": "rubric",
-    "model_answer": "P99 is the 99th percentile; 1% of 1M users is 10,000 users, 1 in 100 requests; i/o and "
-    "db.",
-    "concepts": [
-        {"id": "ten-thousand", "label": "10,000 users", "phrasings": ["10000 users"]},
-        {"id": "percentile", "label": "99th percentile", "phrasings": ["99th percentile"]},
-        {"id": "one-in-100", "label": "1 in 100", "phrasings": ["1 in 100"]},
-        {"id": "percent", "label": "1% of 1M", "phrasings": ["1% of 1m"]},
-        {"id": "io", "label": "I/O and database", "phrasings": ["io database"]},
-        {"id": "p99", "label": "p99", "phrasings": ["p99"]},
-    ],
-}
+NUMBERS = strict(
+    "The P99 latency; 1% of 1M users is 10,000 users, 1% of requests; i/o and db.",
+    {"id": "ten-thousand", "label": "10,000 users", "claims": ["10000 users"]},
+    {"id": "percentile", "label": "99th percentile latency", "claims": ["p99 latency"]},
+    {"id": "one-in-100", "label": "1 in 100", "claims": ["1% (of)? requests"]},
+    {"id": "percent", "label": "1% of 1M", "claims": ["1% of 1000000"]},
+    {"id": "io", "label": "I/O and database", "claims": ["io database"]},
+)
 
 
 @pytest.mark.parametrize(
@@ -212,55 +218,54 @@ NUMBERS = {
         ("10k users", "ten-thousand"),
         ("ten thousand users", "ten-thousand"),
         ("10 thousand users", "ten-thousand"),
-        ("ninety-ninth percentile", "percentile"),
-        ("ninety ninth percentile", "percentile"),
-        ("one in a hundred", "one-in-100"),
-        ("1 in every 100", "one-in-100"),
+        ("ninety-ninth percentile latency", "percentile"),
+        ("ninety ninth percentile latency", "percentile"),
+        ("P 99 latency", "percentile"),
+        ("p-99 latency", "percentile"),
+        ("one in a hundred requests", "one-in-100"),
+        ("1 in every 100 requests", "one-in-100"),
+        ("one request in a hundred", "one-in-100"),
+        ("a hundredth of the requests", "one-in-100"),
         ("1 percent of a million", "percent"),
         ("one percent of 1,000,000", "percent"),
         ("1 % of 1M", "percent"),
         ("I/O and DB", "io"),
         ("i/o, the database", "io"),
-        ("P 99", "p99"),
-        ("p-99", "p99"),
-        ("P99", "p99"),
     ],
 )
 def test_numbers_and_abbreviations_have_one_form(text, concept):
-    """10,000 / 10k / ten thousand, percent / %, number words, I/O and db are written many ways."""
+    """10,000 / 10k / ten thousand, percent / %, ratios, number words, I/O and db are written many ways."""
     assert concept in found(text, NUMBERS)
 
 
-NEGATION = {
-    "type": "rubric",
-    "model_answer": "Profile it.",
-    "concepts": [{"id": "profile", "label": "Profile", "phrasings": ["profile", "flame graph"]}],
-}
+NEGATION = strict("Profile the code.", {"id": "profile", "label": "Profile", "claims": ["profile (the)? code", "flame graph"]})
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Don't profile.",
-        "don’t bother profiling",
-        "Do not profile it",
-        "never profile in production",
-        "No profiling needed",
-        "There is no need to profile",
-        "I wouldn't bother profiling",
-        "without profiling",
-        "avoid profiling",
-        "instead of profiling, guess",
+        "Don't profile the code.",
+        "don’t bother profiling the code",
+        "Do not profile the code",
+        "never profile the code in production",
+        "No profiling the code needed",
+        "There is no need to profile the code",
+        "I wouldn't bother profiling the code",
+        "without profiling the code",
+        "avoid profiling the code",
+        "instead of profiling the code, guess",
         "skip the flame graph",
-        "profiling is pointless",
-        "profiling won't help here",
-        "profiling is not needed",
-        "Don't guess or profile",
-        "I would rather not profile",
+        "profiling the code is pointless",
+        "profiling the code won't help here",
+        "profiling the code is not needed",
+        "Don't guess or profile the code",
+        "I would rather not profile the code",
+        "I wouldn't just profile the code.",
+        "The flame graph does not help.",
     ],
 )
 def test_negated_mentions_earn_no_credit(text):
-    """A negator within three words before a phrase (or "is pointless" after it) cancels the concept."""
+    """A negator in scope before a claim, inside it, or "is pointless" after it cancels the concept."""
     result = grade(NEGATION, text)
     assert result.score == 0
     assert result.concepts_missed[0].get("negated")
@@ -269,107 +274,112 @@ def test_negated_mentions_earn_no_credit(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "Profile it.",
-        "You can't fix it without profiling.",
-        "Don't guess, profile.",
-        "Don't guess; profile.",
-        "Avoid guessing and profile.",
-        "No, I'd profile first.",
-        "Not only profile but also trace.",
-        "There's no doubt: profile.",
-        "It isn't slow because of the network, so profile it.",
-        "I won't scale up before I profile.",
-        "Never guess. Profile.",
-        "Don't guess, profile instead.",
+        "Profile the code.",
+        "You can't fix it without profiling the code.",
+        "Don't guess, profile the code.",
+        "Don't guess; profile the code.",
+        "Avoid guessing and profile the code.",
+        "No, I'd profile the code first.",
+        "Not only profile the code but also trace.",
+        "There's no doubt: profile the code.",
+        "It isn't slow because of the network, so profile the code.",
+        "I won't scale up before I profile the code.",
+        "Never guess. Profile the code.",
+        "Don't guess, profile the code instead.",
     ],
 )
 def test_negation_stops_at_clause_boundaries_and_double_negatives(text):
-    """Punctuation and words like "but", "so", "before" end a negation; "can't ... without" is affirmative."""
+    """Punctuation and words like "but", "so", "before" end a negation; "can't ... without" is affirmative;
+    "not only X but" keeps X."""
     assert grade(NEGATION, text).score == 1.0
 
 
 def test_a_plain_mention_wins_over_a_negated_one():
     """A concept negated once and stated plainly elsewhere counts."""
-    assert grade(NEGATION, "Don't guess the profile numbers. Profile under load.").score == 1.0
+    assert grade(NEGATION, "Don't guess from the flame graph alone. Profile the code under load.").score == 1.0
 
 
-WEIGHTED = {
-    "type": "rubric",
-    "model_answer": "Measure, then profile, then cache.",
-    "concepts": [
-        {"id": "measure", "label": "Measure", "weight": 3, "phrasings": ["measure"]},
-        {
-            "id": "cache",
-            "label": "Cache",
-            "weight": 1,
-            "phrasings": ["cache"],
-            "feedback": "Cache the calls.",
-        },
+WEIGHTED = strict(
+    "Measure the latency, then add a cache.",
+    {"id": "measure", "label": "Measure", "weight": 3, "claims": ["measure (the)? latency"]},
+    {"id": "cache", "label": "Cache", "weight": 1, "claims": ["add (a)? cache"], "feedback": "Cache the calls."},
+    misconceptions=[
+        {"id": "guess", "label": "Guessing is not measuring", "claims": ["just guess (the)? cause"],
+         "correction": "Measure."},
+        {"id": "reboot", "label": "Rebooting fixes nothing", "claims": ["reboot (the)? box"],
+         "correction": "Find the cause."},
+        wrong(3),
     ],
-    "misconceptions": [
-        {
-            "id": "guess",
-            "label": "Guesses",
-            "phrasings": ["just guess"],
-            "penalty": 0.5,
-            "feedback": "Measure.",
-        },
-        {"id": "reboot", "label": "Reboots", "phrasings": ["reboot"]},
-    ],
-}
+)
 
 
 @pytest.mark.parametrize(
     ("text", "score", "verdict"),
     [
-        ("measure and cache", 1.0, Verdict.CORRECT),
-        ("measure it", 0.75, Verdict.CORRECT),  # 3 / 4
-        ("cache it", 0.25, Verdict.INCORRECT),  # 1 / 4
-        ("measure it and just guess", 0.25, Verdict.INCORRECT),  # 3/4 - 0.5
-        ("measure and cache, then reboot", 0.75, Verdict.CORRECT),  # 1 - 0.25 default penalty
-        ("cache, reboot and just guess", 0.0, Verdict.INCORRECT),  # 1/4 - 0.75, clamped
-        ("measure, reboot", 0.5, Verdict.PARTIAL),  # 3/4 - 0.25
+        ("measure the latency and add a cache", 1.0, Verdict.CORRECT),
+        ("measure the latency", 0.75, Verdict.CORRECT),  # 3 / 4
+        ("add a cache", 0.25, Verdict.INCORRECT),  # 1 / 4, and the gate is missed (cap 0.4)
+        ("measure the latency and add a cache, then reboot the box", 0.3, Verdict.INCORRECT),  # capped
+        ("measure the latency. Then just guess the cause", 0.3, Verdict.INCORRECT),
+        ("add a cache and reboot the box", 0.25, Verdict.INCORRECT),
     ],
 )
-def test_score_is_found_weight_over_total_minus_penalties(text, score, verdict):
-    """Score = found weight / total weight − misconception penalties, clamped to [0, 1]."""
+def test_score_is_found_weight_over_total_capped_by_gates_and_misconceptions(text, score, verdict):
+    """Score = found weight / total weight, capped at 0.4 without every gate and at 0.3 with a misconception."""
     result = grade(WEIGHTED, text)
     assert result.score == pytest.approx(score)
     assert result.verdict == verdict
 
 
+def test_a_missed_gate_caps_at_0_4_whatever_else_is_said():
+    spec = strict(
+        "Measure the latency and add a cache.",
+        {"id": "measure", "label": "Measure", "weight": 1, "claims": ["measure (the)? latency"]},
+        {"id": "cache", "label": "Cache", "weight": 9, "claims": ["add (a)? cache"]},
+    )
+    result = grade(spec, "add a cache")
+    assert (result.score, result.verdict, result.label) == (0.4, Verdict.PARTIAL, "Partly right")
+
+
 def test_thresholds_can_be_set_per_question():
     """With thresholds correct 0.8 / partial 0.2, 0.75 is partial and 0.25 is partial."""
     spec = {**WEIGHTED, "thresholds": {"correct": 0.8, "partial": 0.2}}
-    assert grade(spec, "measure it").verdict == Verdict.PARTIAL
-    assert grade(spec, "cache it").verdict == Verdict.PARTIAL
+    assert grade(spec, "measure the latency").verdict == Verdict.PARTIAL
+    assert grade(spec, "add a cache").verdict == Verdict.PARTIAL
 
 
 def test_feedback_lists_every_concept_and_misconception():
-    """Found concepts quote the learner; missed ones give the author's feedback; misconceptions their cost."""
-    result = grade(WEIGHTED, "First measure everything, then reboot the box.")
+    """Found concepts quote the learner; missed ones give the author's feedback; a misconception is quoted
+    and corrected, and the caps are said."""
+    result = grade(WEIGHTED, "First measure the LATENCY everywhere, then reboot the box.")
     assert result.feedback == [
-        "You covered 1 of 2 key points.",
-        "✓ Measure — you said “measure”",
+        "Not yet: you covered 1 of 2 key points.",
+        "✓ Measure — you said “measure the LATENCY”",
         "✗ Cache — Cache the calls.",
-        "⚠ Reboots (−0.25) — you said “reboot”",
+        "⚠ You said “reboot the box”: Rebooting fixes nothing. Find the cause.",
+        "A wrong claim caps the score at 30%.",
     ]
     assert result.concepts_found == [
-        {"id": "measure", "label": "Measure", "weight": 3.0, "matched": "measure"}
+        {"id": "measure", "label": "Measure", "weight": 3.0, "gate": True, "matched": "measure the LATENCY"}
     ]
     assert result.concepts_missed == [
-        {"id": "cache", "label": "Cache", "weight": 1.0, "feedback": "Cache the calls."}
+        {"id": "cache", "label": "Cache", "weight": 1.0, "feedback": "Cache the calls.", "gate": False,
+         "follow_up": None}
     ]
     assert result.misconceptions == [
-        {"id": "reboot", "label": "Reboots", "penalty": 0.25, "matched": "reboot", "feedback": ""}
+        {"id": "reboot", "label": "Rebooting fixes nothing", "matched": "reboot the box",
+         "correction": "Find the cause.", "feedback": "Find the cause.", "penalty": 0.25}
     ]
-    assert result.details == {"found_weight": 3.0, "total_weight": 4.0, "penalty": 0.25, "words": 6}
+    assert result.details == {
+        "found_weight": 3.0, "total_weight": 4.0, "penalty": 0.0, "words": 7, "gates_missed": [],
+        "echoed_words": 0,
+    }
 
 
 def test_quotes_keep_the_learners_words_between():
-    """The quote covers the matched span, extra words included."""
+    """The quote covers the matched span in the learner's own characters, extra words included."""
     result = grade(SMALL, "I would check the current CPU usage first.")
-    assert result.concepts_found[0]["matched"] == "check the current cpu usage"
+    assert result.concepts_found[0]["matched"] == "check the current CPU usage"
 
 
 @pytest.mark.parametrize(
@@ -398,7 +408,7 @@ def test_unusable_answers_are_invalid(response, message):
 
 def test_an_answer_of_exactly_the_limit_is_graded():
     """10,000 characters is allowed."""
-    text = ("profile " * 1250)[:10_000]
+    text = ("profile the code. " * 600)[:10_000]
     assert len(text) == 10_000
     assert grade(SMALL, text).verdict != Verdict.INVALID
 
@@ -423,19 +433,16 @@ def test_a_memo_cleared_by_another_request_does_not_break_grading(monkeypatch):
         return results
 
     monkeypatch.setattr(matcher.Vocabulary, "_remember", remember_then_cleared)
-    result = grade(SMALL, "Profilling it, then qwertyuiop.")
+    result = grade(SMALL, "Profilling the code, then qwertyuiop.")
     assert "internal_error" not in result.details
     assert [c["id"] for c in result.concepts_found] == ["profile"]
 
 
-ACRONYMS = {
-    "type": "rubric",
-    "model_answer": "Set an SLO on P99.9 and alert on the burn rate.",
-    "concepts": [
-        {"id": "slo", "label": "SLO", "phrasings": ["slo"]},
-        {"id": "p999", "label": "P99.9", "phrasings": ["p99.9"]},
-    ],
-}
+ACRONYMS = strict(
+    "Set an SLO per service on P99.9 latency.",
+    {"id": "slo", "label": "SLO", "claims": ["slo (for|per) (each)? service"]},
+    {"id": "p999", "label": "P99.9", "claims": ["p99.9 latency", "p99.9 (is|of) ... (ms|s)"]},
+)
 
 
 @pytest.mark.parametrize(
@@ -445,9 +452,10 @@ ACRONYMS = {
         ("Our P99.9 is 2 s. Next we look at P50.", {"p999"}),
         ("the p 99.9 latency", {"p999"}),
         ("a p999 of 300 ms", {"p999"}),
-        ("P99 and P9 and the 99th percentile", set()),
+        ("the ninety-nine point nine percentile latency", set()),
+        ("P99 and P9 and the 99th percentile latency", set()),
     ],
 )
 def test_plural_acronyms_and_decimal_percentiles_match(text, concepts):
-    """"SLOs" is the plural of "slo", and "P99.9" is one token, not "P99" and a sentence end."""
+    """ "SLOs" is the plural of "slo", and "P99.9" is one token, not "P99" and a sentence end."""
     assert found(text, ACRONYMS) == concepts

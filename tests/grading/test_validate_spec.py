@@ -246,29 +246,38 @@ def test_rubric_errors_are_all_reported_with_paths():
         "type": "rubric",
         "model_answer": "",
         "concepts": [
-            {"id": "a", "label": "A", "phrasings": ["alpha", "the", ""], "weight": 0},
-            {"id": "a", "label": "", "phrasings": "alpha"},
-            {"label": "No id", "phrasings": ["gamma", "Gamma"], "hint": "x"},
+            {"id": "a", "label": "A", "claims": ["alpha beta", "the", ""], "weight": 0, "gate": True},
+            {"id": "a", "label": "", "claims": "alpha", "gate": "yes"},
+            {"label": "No id", "claims": ["gamma delta", "Gamma delta"], "hint": "x"},
             "beta",
         ],
-        "misconceptions": [{"id": "m", "label": "M", "phrasings": ["bad"], "penalty": 2}],
+        "misconceptions": [{"id": "m", "label": "M", "claims": ["bad idea"], "penalty": 2}],
         "thresholds": {"correct": 0.5, "partial": 0.6},
     }
     assert validate_spec(spec) == [
         "model_answer: must be non-empty text",
         "concepts[0].weight: must be greater than 0",
-        "concepts[0].phrasings[1]: 'the' has no words to match",
-        "concepts[0].phrasings[2]: must be non-empty text",
+        "concepts[0].follow_up: required",
+        "concepts[0].claims[1]: 'the' has no words to match",
+        "concepts[0].claims[2]: must be non-empty text",
         "concepts[1].label: must be non-empty text",
         "concepts[1].id: duplicate id 'a'",
-        "concepts[1].phrasings: must be a non-empty list of short phrases",
+        "concepts[1].gate: must be true or false",
+        "concepts[1].claims: must be a non-empty list of claims",
         "concepts[2].hint: unknown field",
         "concepts[2].id: required",
-        "concepts[2].phrasings[1]: duplicate phrasing 'Gamma'",
-        "concepts[3]: must be a mapping with id, label and phrasings",
-        "misconceptions[0].penalty: must be at most 1",
+        "concepts[2].claims[1]: duplicate claim 'Gamma delta'",
+        "concepts[3]: must be a mapping with id, label and claims",
+        "misconceptions[0].penalty: unknown field (a stated misconception caps the score at 0.3)",
+        "misconceptions[0].correction: required",
+        "misconceptions: needs at least 3 (the inverted definition, the swapped roles or direction, the classic "
+        "wrong formula or tool claim), found 1",
         "thresholds.partial: must be below correct (0.5)",
     ]
+
+
+def _wrong(i: int) -> dict:
+    return {"id": f"m{i}", "label": f"M{i}", "claims": [f"wrong{i} claim{i}"], "correction": f"Right {i}."}
 
 
 @pytest.mark.parametrize(
@@ -279,28 +288,39 @@ def test_rubric_errors_are_all_reported_with_paths():
         ({"thresholds": [0.75]}, "thresholds: must be a mapping"),
         ({"thresholds": {"pass": 0.5}}, "thresholds.pass: unknown field"),
         (
-            {"concepts": [{"id": "c", "label": "C", "phrasings": [" ".join(["word"] * 13)]}]},
-            "concepts[0].phrasings[0]: too long (13 words)",
+            {"concepts": [{"id": "c", "label": "C", "gate": True, "follow_up": "?", "claims": ["(" + "|".join(
+                ["alpha beta"] * 3) + ") (a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p) (a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p) (a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p)"]}]},
+            "concepts[0].claims[0]:",
         ),
         (
-            {"misconceptions": [{"id": "cpu", "label": "Dup", "phrasings": ["x"]}]},
+            {"misconceptions": [{**_wrong(1), "id": "cpu"}, _wrong(2), _wrong(3)]},
             "misconceptions[0].id: duplicate",
         ),
+        ({"concepts": [{"id": "cpu", "label": "CPU", "claims": ["check (the)? cpu"]}]},
+         "concepts: mark at least one concept `gate: true`"),
+        ({"concepts": [{"id": "cpu", "label": "CPU", "claims": ["cpu"], "gate": True, "follow_up": "?"}]},
+         "concepts[0].claims[0]: 'cpu' one reading ('cpu') is the lone word 'cpu'"),
         (
             {"model_answer": "Something else entirely."},
-            "model_answer: scores only 0.00 against its own rubric (missed 'cpu', 'cache'); add phrasings",
+            "model_answer: scores 0.00 (Not yet) against its own rubric (missed 'cpu', 'cache'); add claims",
+        ),
+        (
+            {"prompt": "CPU checked?"},  # too short to be blocked as a copied run
+            "prompt: pasting the prompt back scores",
         ),
     ],
 )
 def test_rubric_rules(changes, error):
-    """Concepts are required; ids are unique across concepts and misconceptions; the model answer passes."""
+    """Concepts are required; ids are unique; a gate, three misconceptions, no lone word; the model answer
+    passes and the prompt pasted back does not."""
     spec = {
         "type": "rubric",
         "model_answer": "Check the CPU and add a cache.",
         "concepts": [
-            {"id": "cpu", "label": "CPU", "phrasings": ["cpu"]},
-            {"id": "cache", "label": "Cache", "phrasings": ["cache"]},
+            {"id": "cpu", "label": "CPU", "gate": True, "follow_up": "What first?", "claims": ["(check|checked) (the)? cpu", "cpu checked"]},
+            {"id": "cache", "label": "Cache", "claims": ["(add|added) (a)? cache", "cache added"]},
         ],
+        "misconceptions": [_wrong(1), _wrong(2), _wrong(3)],
         **changes,
     }
     errors = validate_spec(spec)

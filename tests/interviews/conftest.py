@@ -9,31 +9,39 @@ from quizsite.questions.models import Question, Topic
 
 T0 = datetime(2025, 3, 4, 12, 0, 0, tzinfo=UTC)
 
-# Total weight 5: the percentile concept alone scores 3/5 = 0.6.
+def _wrong(i: int) -> dict:
+    return {"id": f"wrong-{i}", "label": f"Wrong {i}", "claims": [f"wrongclaim{i} number{i}"],
+            "correction": f"Right {i}."}
+
+
+# Total weight 5: the percentile concept alone scores 3/5 = 0.6 (it is the gate).
 MEASURE_SPEC = {
     "type": "rubric",
     "model_answer": "The percentile of latency; the tail latency matters; many users see it.",
     "concepts": [
-        {"id": "percentile", "label": "A percentile of latency", "weight": 3, "phrasings": ["percentile"],
-         "feedback": "Say it is a percentile."},
-        {"id": "tail", "label": "The tail matters", "weight": 1, "phrasings": ["tail latency"],
+        {"id": "percentile", "label": "A percentile of latency", "weight": 3, "gate": True,
+         "claims": ["latency percentile", "percentile of latency", "p99 (is|means) (a)? percentile"],
+         "follow_up": "What kind of number is it?", "feedback": "Say it is a percentile."},
+        {"id": "tail", "label": "The tail matters", "weight": 1, "claims": ["tail latency"],
          "feedback": "Talk about the tail."},
-        {"id": "scale", "label": "Many users at scale", "phrasings": ["many users"],
+        {"id": "scale", "label": "Many users at scale", "claims": ["many users"],
          "feedback": "Make the scale concrete."},
     ],
+    "misconceptions": [_wrong(1), _wrong(2), _wrong(3)],
 }
-# Total weight 4: CPU alone scores 1/4 = 0.25.
+# Total weight 4: CPU alone scores 1/4 = 0.25 (it is the gate).
 DIAGNOSE_SPEC = {
     "type": "rubric",
     "model_answer": "Check cpu usage, read a flame graph, then add a cache.",
     "concepts": [
-        {"id": "cpu", "label": "Check CPU usage", "weight": 1, "phrasings": ["cpu usage"],
-         "feedback": "Look at the CPU first."},
-        {"id": "profile", "label": "Profile with a flame graph", "weight": 1, "phrasings": ["flame graph"],
+        {"id": "cpu", "label": "Check CPU usage", "weight": 1, "gate": True, "claims": ["cpu usage"],
+         "follow_up": "What would you look at first?", "feedback": "Look at the CPU first."},
+        {"id": "profile", "label": "Profile with a flame graph", "weight": 1, "claims": ["flame graph"],
          "feedback": "Profile to see where time goes."},
-        {"id": "cache", "label": "Cache the slow calls", "weight": 2, "phrasings": ["cache"],
+        {"id": "cache", "label": "Cache the slow calls", "weight": 2, "claims": ["add (a)? cache", "cache (the)? slow calls"],
          "feedback": "Caching avoids repeated slow calls."},
     ],
+    "misconceptions": [_wrong(1), _wrong(2), _wrong(3)],
 }
 
 

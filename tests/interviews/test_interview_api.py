@@ -7,7 +7,7 @@ from quizsite.interviews.models import TRACK_TOPICS, Interview
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/interviews/"
-RUBRIC_WORDS = ("concepts", "phrasings", "model_answer", "feedback", "weight")
+RUBRIC_WORDS = ("concepts", "phrasings", "claims", "correction", "model_answer", "feedback", "weight")
 
 
 @pytest.fixture

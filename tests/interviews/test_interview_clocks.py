@@ -84,12 +84,12 @@ def test_after_the_session_time_answers_are_late_and_no_new_question_starts(make
 def test_a_late_answer_counts_in_the_scorecard_and_is_flagged(make_interview, t0):
     """Late answers are never lost: the late text is graded and the finished session keeps it."""
     interview = make_interview()
-    interview.save_answer("a percentile; check cpu usage", t0 + 25 * MIN)
+    interview.save_answer("a latency percentile; check cpu usage", t0 + 25 * MIN)
     interview.finish(t0 + 26 * MIN)
     interview = Interview.objects.get(pk=interview.pk)
     item = interview.items.get(position=0)
     assert interview.status == Status.FINISHED
-    assert item.answer == "a percentile; check cpu usage" and item.is_late
+    assert item.answer == "a latency percentile; check cpu usage" and item.is_late
     assert item.score().auto > 0
     assert interview.time_used_seconds(t0 + 99 * MIN) == 26 * 60
 

@@ -78,7 +78,7 @@ def test_asking_for_more_questions_than_exist_asks_them_all(learner_client, lear
 
 def test_history_lists_sessions_with_a_trend(learner_client, make_interview, t0):
     """Finished sessions show their score and feed the trend; an unfinished one can be resumed."""
-    for day, text in enumerate(["a percentile; cpu usage", "percentile, tail latency, many users, cpu usage"]):
+    for day, text in enumerate(["a latency percentile; cpu usage", "latency percentile, tail latency, many users, cpu usage"]):
         interview = make_interview(seed=f"s{day}", now=t0 + timedelta(days=day))
         interview.save_answer(text, t0 + timedelta(days=day, minutes=1))
         finish_interview(interview, t0 + timedelta(days=day, minutes=2))

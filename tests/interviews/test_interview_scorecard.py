@@ -39,7 +39,7 @@ def graded_interview(make_interview, t0):
     Diagnose: 'cpu usage' found (1/4 = 0.25), ticks profile (+1/4 = 0.5), then overrides to 70%.
     Overall (0.8 + 0.7) / 2 = 0.75. Finished 11 minutes in."""
     interview = make_interview()
-    answer(interview, {"hand-measure": "It is a percentile.", "hand-diagnose": "Look at the cpu usage."}, t0, [5, 11])
+    answer(interview, {"hand-measure": "It is a latency percentile.", "hand-diagnose": "Look at the cpu usage."}, t0, [5, 11])
     items = by_slug(interview)
     items["hand-measure"].set_ticks(["scale"])
     items["hand-diagnose"].set_ticks(["profile", "cpu"])
@@ -112,14 +112,14 @@ def test_the_end_sends_each_final_grade_through_the_answer_graded_seam(graded_in
     assert measure.verdict == "correct"  # 0.8 >= 0.75
 
 
-FIRST_ALONE = {"hand-measure": 0.6, "hand-diagnose": 0.25}  # "a percentile; cpu usage" on either question
+FIRST_ALONE = {"hand-measure": 0.6, "hand-diagnose": 0.25}  # "a latency percentile; cpu usage" on either question
 
 
 def test_an_asked_but_unanswered_question_scores_zero(make_interview, t0):
     """First question answered (0.6 or 0.25), the second asked and left empty (0): overall is half the first."""
     interview = make_interview()
     first = interview.ordered_items()[0].question.slug
-    interview.save_answer("a percentile; cpu usage", t0 + MIN)
+    interview.save_answer("a latency percentile; cpu usage", t0 + MIN)
     interview.advance(t0 + 2 * MIN)
     finish_interview(interview, t0 + 3 * MIN)
     card = build_scorecard(interview, t0 + 3 * MIN)
@@ -132,7 +132,7 @@ def test_questions_never_reached_are_listed_and_not_scored(make_interview, t0):
     """Finished during question 1: question 2 is 'not reached' and the overall is question 1's score."""
     interview = make_interview()
     first = interview.ordered_items()[0].question.slug
-    interview.save_answer("a percentile; cpu usage", t0 + MIN)
+    interview.save_answer("a latency percentile; cpu usage", t0 + MIN)
     finish_interview(interview, t0 + 2 * MIN)
     card = build_scorecard(interview, t0 + 2 * MIN)
     assert len(card.rows) == 1 and len(card.not_reached) == 1

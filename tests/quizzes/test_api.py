@@ -34,6 +34,7 @@ def test_question_detail_has_no_answer_key(api_client):
     assert data["prompt"].strip()
     flat = str(data)
     assert "concepts" not in flat and "model_answer" not in flat and "phrasings" not in flat
+    assert "claims" not in flat and "misconceptions" not in flat and "correction" not in flat
     choice = Question.objects.live().filter(type="single").first()
     data = api_client.get(f"/api/v1/questions/{choice.slug}/").json()
     assert data["choices"] and all(set(c) == {"id", "text"} for c in data["choices"])

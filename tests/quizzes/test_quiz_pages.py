@@ -31,7 +31,7 @@ def test_practice_gives_feedback_at_once_and_allows_retry(learner_client):
     number = question_number(attempt, "what-is-p99")
     url = reverse("quizzes-attempt-question", args=[attempt.pk, number])
     first = learner_client.post(url, {"answer": "it is a number"})
-    assert "Not quite" in first.content.decode()
+    assert "Not yet" in first.content.decode()
     second = learner_client.post(url, {"answer": STRONG_P99})
     assert "Correct" in second.content.decode()
     assert attempt.answers.count() == 2
@@ -46,7 +46,7 @@ def test_exam_hides_feedback_until_the_end_and_keeps_one_answer(learner_client):
     number = question_number(attempt, "what-is-p99")
     url = reverse("quizzes-attempt-question", args=[attempt.pk, number])
     response = learner_client.post(url, {"answer": "just a guess"}, HTTP_HX_REQUEST="true")
-    assert "Correct" not in response.content.decode() and "Not quite" not in response.content.decode()
+    assert "Correct" not in response.content.decode() and "Not yet" not in response.content.decode()
     learner_client.post(url, {"answer": STRONG_P99})
     assert attempt.answers.count() == 1
     results = learner_client.post(reverse("quizzes-attempt-finish", args=[attempt.pk]), follow=True)

@@ -6,4 +6,13 @@ from quizsite.questions.grading.result import Grade, Verdict
 from quizsite.questions.grading.template import render_template
 from quizsite.questions.grading.variables import sample_variables
 
-__all__ = ["Grade", "SpecError", "Verdict", "grade", "grade_concept", "render_template", "sample_variables", "validate_spec"]
+__all__ = [
+    "Grade",
+    "SpecError",
+    "Verdict",
+    "grade",
+    "grade_concept",
+    "render_template",
+    "sample_variables",
+    "validate_spec",
+]

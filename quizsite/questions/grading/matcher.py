@@ -6,6 +6,7 @@ words, percentages, code and stems meet in one form. Compiled once per rubric: e
 vocabulary id, and an answer is turned into the positions of each id, so grading never compiles a regex.
 """
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class Atom:
     kind: str  # w, n, c, o
     key: str
     word: str
+    proper: bool = False  # written as a tool's name (HdrHistogram, cProfile, wrk2): specific on its own
 
     @property
     def content(self) -> bool:
@@ -82,6 +84,7 @@ class Claim:
     text: str
     elements: tuple[Element, ...]
     required: frozenset[int]  # ids every match needs (single-alternative, non-optional steps)
+    needs: tuple[frozenset[int], ...] = ()  # per non-optional step: the first ids of its alternatives
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ class Occurrence:
 
 
 def _split_claim(text: str) -> list[tuple[str, list[str], bool]]:
-    """The claim as parts: ("words", [text], False), ("group", [alternatives], optional), ("gap", [], False)."""
+    """The claim as parts: ("words", [text], False), ("group", [alternatives], optional) and
+    ("gap", [], False)."""
     parts: list[tuple[str, list[str], bool]] = []
     buffer: list[str] = []
     i = 0
@@ -142,9 +146,17 @@ def _split_claim(text: str) -> list[tuple[str, list[str], bool]]:
     return parts
 
 
+_PROPER = re.compile(r"[a-z0-9][A-Z]|[A-Z]{2,}[a-z]{2,}|[A-Za-z]\d|\d[A-Za-z]")
+
+
 def _atoms(text: str) -> list[Atom]:
     tokens = tokenize(text)
-    return [Atom(kind, key, word) for kind, key, word in zip(tokens.kinds, tokens.keys, tokens.words)]
+    return [
+        Atom(kind, key, word, kind == "w" and bool(_PROPER.search(tokens.text[start:end])))
+        for kind, key, word, start, end in zip(
+            tokens.kinds, tokens.keys, tokens.words, tokens.starts, tokens.ends
+        )
+    ]
 
 
 def parse_claim(text: str) -> list[tuple[list[list[Atom]], bool, int]]:
@@ -164,6 +176,12 @@ def parse_claim(text: str) -> list[tuple[list[list[Atom]], bool, int]]:
                 gap = GAP
             continue
         alternatives = [_atoms(value) for value in values]
+        empty = [value for value, atoms in zip(values, alternatives) if not atoms]
+        if empty and not optional:
+            raise ClaimError(
+                f"the alternative {empty[0].strip()!r} has no word to match (articles and most symbols are "
+                "ignored): remove it, or make the group optional with (...)?"
+            )
         if not any(alternatives):
             continue  # "(the )?" and friends: articles are not matched anyway
         steps.append((alternatives, optional or any(not a for a in alternatives), gap))
@@ -190,7 +208,8 @@ def _check_specific(steps: list[tuple[list[list[Atom]], bool, int]]) -> None:
         reading = " ".join(atom.word for atom in atoms)
         if not content:
             raise ClaimError(f"one reading ({reading!r}) has no content word; it would match anything")
-        specific = content and (content[0].kind == "c" or "-" in content[0].word)  # code or "half-open"
+        # code, a compound ("half-open") or a tool's name as written (HdrHistogram, cProfile, wrk2)
+        specific = content and (content[0].kind == "c" or "-" in content[0].word or content[0].proper)
         if len(content) == 1 and not specific and not any(a.kind == "o" for a in atoms):
             raise ClaimError(
                 f"one reading ({reading!r}) is the lone word {content[0].word!r}; a claim needs two content "
@@ -291,7 +310,12 @@ def compile_claim(text: str, vocabulary: Vocabulary) -> Claim:
         elements.append(Element(runs, gap))
         if len(runs) == 1:
             required.update(runs[0])
-    return Claim(text, tuple(elements), frozenset(required))
+    needs = tuple(
+        frozenset(run[0] for run in e.alternatives)
+        for e in elements
+        if () not in e.alternatives and len(e.alternatives) > 1
+    )
+    return Claim(text, tuple(elements), frozenset(required), needs)
 
 
 def literal_claim(text: str, vocabulary: Vocabulary) -> Claim:
@@ -322,6 +346,9 @@ class Positions:
         at = self.at
         for word_id in claim.required:
             if word_id not in at:
+                return None
+        for firsts in claim.needs:
+            if at.keys().isdisjoint(firsts):
                 return None
         negated: Occurrence | None = None
         tries = [0]

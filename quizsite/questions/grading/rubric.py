@@ -168,7 +168,8 @@ def _validate_items(spec: dict, key: str, strict: bool, seen: set[str]) -> list[
                 errors.append(f"{path}.gate: must be true or false")
             errors += checks.text(item, "follow_up", path, required=strict and item.get("gate") is True)
         else:
-            errors += checks.number(item, "penalty", path, required=False, above=0, maximum=1)
+            if not strict:
+                errors += checks.number(item, "penalty", path, required=False, above=0, maximum=1)
             errors += checks.text(item, "correction", path, required=strict)
         errors += _validate_claims(item.get(claims_key), checks.at(path, claims_key), strict)
     if strict and concepts and not any(isinstance(i, dict) and i.get("gate") is True for i in items):
@@ -231,8 +232,16 @@ def validate(spec: dict) -> list[str]:
 # ---- compiling ----
 
 
+def _words_of(tokens: Tokens) -> list[int]:
+    """Positions of the tokens an echo run counts: operators ("/" in "req/s") are not words."""
+    return [i for i, kind in enumerate(tokens.kinds) if kind != "o"]
+
+
 def _grams(text: str) -> frozenset[tuple[str, ...]]:
-    keys = tokenize(text).keys if text else ()
+    if not text:
+        return frozenset()
+    tokens = tokenize(text)
+    keys = [tokens.keys[i] for i in _words_of(tokens)]
     return frozenset(tuple(keys[i : i + ECHO_RUN]) for i in range(len(keys) - ECHO_RUN + 1))
 
 
@@ -299,14 +308,15 @@ def _check_text(response: Any) -> str | None:
 
 
 def echoed(tokens: Tokens, grams: frozenset[tuple[str, ...]]) -> frozenset[int]:
-    """Positions of the tokens that copy a run of ECHO_RUN or more tokens of the prompt."""
+    """Positions of the tokens that copy a run of ECHO_RUN or more words of the prompt (operators skipped)."""
     if not grams:
         return frozenset()
-    keys = tokens.keys
+    positions = _words_of(tokens)
+    keys = [tokens.keys[i] for i in positions]
     blocked: set[int] = set()
     for i in range(len(keys) - ECHO_RUN + 1):
         if tuple(keys[i : i + ECHO_RUN]) in grams:
-            blocked.update(range(i, i + ECHO_RUN))
+            blocked.update(range(positions[i], positions[i + ECHO_RUN - 1] + 1))
     return frozenset(blocked)
 
 

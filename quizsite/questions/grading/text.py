@@ -7,6 +7,7 @@ are p99), code kept as code (`catch_response`, `@task`, `response.failure`, `=`)
 Every token keeps the character span it came from, so evidence quotes the learner's own characters.
 """
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,10 +50,13 @@ POST_NEGATORS = frozenset(
     wrong myth
     """.split()
 )
+# "X is not needed", "X does not help": an auxiliary and "not" after a claim negate it.
+_AUXILIARIES = frozenset("is are was were be does do did will would can could should".split())
+_ADVERBS = frozenset("still also really actually simply just necessarily always".split())  # "is still not"
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
-    which who also whereby yet before after until once when whenever if
+    which who whereby yet before after until once when whenever if
     """.split()
 )
 NEGATION_WINDOW = 6
@@ -97,8 +101,13 @@ SYNONYMS: dict[str, str] = {
     "i/o": "io",
 }
 # Word pairs read as one word, so their parts cannot be matched alone ("half-open" is not "open").
-COMPOUNDS = {("half", "open"): "half-open", ("half", "opened"): "half-open", ("non", "blocking"): "nonblocking"}
+COMPOUNDS = {
+    ("half", "open"): "half-open",
+    ("half", "opened"): "half-open",
+    ("non", "blocking"): "nonblocking",
+}
 PHRASE_OPS = {("multiplied", "by"): "*", ("divided", "by"): "/", ("equal", "to"): "="}
+_OPERATOR_STARTS = frozenset(a for a, _ in COMPOUNDS) | frozenset(a for a, _ in PHRASE_OPS) | {"x"}
 
 _UNITS = {
     w: i
@@ -120,22 +129,28 @@ _ORDINAL_TENS = {
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _FRACTIONS = {"hundredth": 100, "hundredths": 100, "thousandth": 1_000, "thousandths": 1_000,
               "tenth": 10, "tenths": 10}
+_NUMBER_WORDS = frozenset(
+    [*_UNITS, *_TENS, *_ORDINAL_UNITS, *_ORDINAL_TENS, *_SCALES, "a", "one"]
+)
 _SUFFIXES = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9}
 _PERCENT_WORDS = frozenset({"percent", "pct"})
 
 _TOKEN = re.compile(
-    r"(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
+    r"(?P<plain>(?!p[ -]?\d)[a-z]+(?![\w.'/(@]))"  # the common case first: a plain lowercase word
+    r"|(?P<abbr>\b(?:e\.g|i\.e|etc|vs|approx|cf)\.)"
     r"|(?P<slash>\bw/o\b|\bi\s*/\s*o\b)"
-    r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)(?![\w]|\.\d))"
+    r"|(?P<pnum>\bp[ -]?(\d{2,3}(?:\.\d+)?)s?(?![\w]|\.\d))"  # p99, P 99, p99.9, P99s
     r"|(?P<num>(?:\d+(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suffix>\s?%|(?:k|mn|bn|m)\b|(?:st|nd|rd|th)\b)?"
-    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
+    # code: dotted names, @decorators, snake_case (a trailing "()" belongs to it), or ".method("
+    r"|(?P<code>(?:@?[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+|@[a-z_][a-z0-9_]*"
+    r"|[a-z0-9]*_[a-z0-9_]*[a-z0-9])(?:\(\))?"
     r"|(?<![\w.])\.[a-z_][a-z0-9_]*(?=\())"
     r"|(?P<word>[^\W_]+(?:'[^\W_]+)*)"
-    r"|(?P<op>[=×*/÷]|->|→)"
+    r"|(?P<op>!=|<=|>=|[=×*/÷≠≤≥<>]|->|→)"
     r"|(?P<sentence>[.!?;]+(?=\s|$|[\"')\]])|\n\s*\n|\n(?=[ \t]*(?:[-*•]|\d+[.)])\s))"
     r"|(?P<clause>[,:()\[\]\"“”—–]|\s-\s|\n)"
 )
-_OPS = {"×": "*", "÷": "/", "->": "->", "→": "->"}
+_OPS = {"×": "*", "÷": "/", "->": "->", "→": "->", "≠": "!=", "≤": "<=", "≥": ">="}
 
 
 def _number_text(value: float) -> str:
@@ -172,22 +187,46 @@ class Tokens:
         return self.text[self.starts[start] : self.ends[end]].strip()
 
 
+class _FoldTable(dict[int, str]):
+    """str.translate table folding one character (case, accents, NFKC, curly apostrophes), filled on use.
+    `uneven` holds the characters that fold to more or fewer than one character ("ﬁ" -> "fi")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[int] = set()
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "’ʼ´‘`":
+            folded = "'"
+        elif char in "≠≤≥":  # NFD would turn "≠" into "=" and a combining stroke
+            folded = char
+        else:
+            folded = unicodedata.normalize("NFKC", char).casefold()
+            folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        if len(folded) != 1:
+            self.uneven.add(code)
+        if len(self) < 10_000:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def _normalise(text: str) -> tuple[str, list[int] | None]:
     """Case-folded text without accents, and for each of its characters the index in `text` (None when
     they are the same positions)."""
     if text.isascii():
         lowered = text.lower().replace("`", "'")
         return lowered, None
+    folded_text = text.translate(_FOLD)
+    if not _FOLD.uneven.intersection(map(ord, text)):  # every character folded to one: same positions
+        return folded_text, None
     out: list[str] = []
     offsets: list[int] = []
     for index, char in enumerate(text):
-        if char in "’ʼ´‘`":
-            folded = "'"
-        elif char.isascii():
-            folded = char.lower()
-        else:
-            folded = unicodedata.normalize("NFKC", char).casefold()
-            folded = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+        folded = _FOLD[ord(char)]
         out.append(folded)
         offsets.extend([index] * len(folded))
     return "".join(out), offsets
@@ -212,7 +251,7 @@ def _scan(norm: str) -> list[Raw]:
         elif kind == "slash":
             result.append(("w", "without" if value.startswith("w") else "io", start, end))
         elif kind == "pnum":
-            digits = value.lstrip("p -")
+            digits = value.lstrip("p -").removesuffix("s")
             if len(digits) == 3:  # p999 -> p99.9
                 digits = digits[:2] + "." + digits[2]
             result.append(("n", "p" + digits, start, end))
@@ -230,6 +269,12 @@ def _scan(norm: str) -> list[Raw]:
                 result.append(("n", _number_text(number), start, end))
         elif kind == "code":
             result.append(("c", value.removesuffix("()"), start, end))
+        elif kind == "plain":
+            if value in SYNONYMS:
+                for part in SYNONYMS[value].split():
+                    result.append(("o" if part in "=*/" else "w", part, start, end))
+            else:
+                result.append(("w", value, start, end))
         elif kind == "word":
             word = value.replace("'", "")
             if word in SYNONYMS:
@@ -241,7 +286,9 @@ def _scan(norm: str) -> list[Raw]:
         elif kind == "op":
             result.append(("o", _OPS.get(value, value), start, end))
         elif kind == "clause" and value == "\n" and any(a <= start < b for a, b in fences):
-            result.append(("sentence", value, start, end))  # each line of code is its own statement
+            # each line of code is its own statement, but a decorator belongs to the def below it
+            line = norm[norm.rfind("\n", 0, start) + 1 : start].strip()
+            result.append(("clause" if line.startswith("@") else "sentence", value, start, end))
         else:
             result.append((kind, value, start, end))
     return result
@@ -258,6 +305,10 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if kind == "w" and value not in _NUMBER_WORDS:  # most tokens: nothing to do
+            out.append(tokens[i])
+            i += 1
+            continue
         nxt = tokens[i + 1][1] if i + 1 < n and tokens[i + 1][0] == "w" else ""
         number: float | None = None
         ordinal = False
@@ -289,7 +340,8 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
         if not ordinal and j + 1 < n and tokens[j + 1][0] == "w" and tokens[j + 1][1] in _FRACTIONS:
             # "a hundredth", "one thousandth", "five hundredths"
             j += 1
-            out.append(("n", _number_text(number * 100 / _FRACTIONS[tokens[j][1]]) + "%", start, tokens[j][3]))
+            share = _number_text(number * 100 / _FRACTIONS[tokens[j][1]])
+            out.append(("n", share + "%", start, tokens[j][3]))
             i = j + 1
             continue
         text = _number_text(number) + ("th" if ordinal else "")
@@ -298,19 +350,41 @@ def _number_words(tokens: list[Raw]) -> list[Raw]:
     return out
 
 
-def _ratio_end(tokens: list[Raw], i: int) -> tuple[float, int] | None:
-    """After a number at i: "out of (every) 100", "in (every) 100", "of every 100" -> (100, last index)."""
-    j = i + 1
+_RATIO_NOUNS_NOT = frozenset(
+    "ms s second seconds minute minutes min mins hour hours day days week weeks month months year years"
+    .split()
+)
+
+
+def _ratio_end(tokens: list[Raw], i: int) -> tuple[float, int, int] | None:
+    """After a number at i: "out of (every) 100", "in (every) 100", "of every 100" -> (100, last index, -1);
+    with one noun between ("1 request in 100", "one call out of every hundred") the noun's index instead of
+    -1, when the base is a power of ten of at least 100 and not a duration ("3 requests in 10 minutes")."""
     n = len(tokens)
-    words = [tokens[k][1] if tokens[k][0] == "w" else None for k in range(n)]
-    if j < n and words[j] == "out" and j + 1 < n and words[j + 1] == "of":
+
+    def word(k: int) -> str | None:
+        return tokens[k][1] if k < n and tokens[k][0] == "w" else None
+
+    j = i + 1
+    noun = -1
+    if word(j) and word(j) not in ("out", "in", "of") and word(j) not in FUNCTION_WORDS:
+        noun, j = j, j + 1
+    if word(j) == "out" and word(j + 1) == "of":
         j += 2
-    elif j < n and words[j] == "in":
+    elif word(j) == "in":
         j += 1
-    elif j < n and words[j] == "of" and j + 1 < n and words[j + 1] in ("every", "each"):
+    elif word(j) == "of" and word(j + 1) in ("every", "each"):
         j += 1
     else:
         return None
+    while word(j) in ("every", "each", "a"):
+        j += 1
+    if j < n and _is_number(tokens[j]) and not tokens[j][1].endswith("%"):
+        base = float(tokens[j][1])
+        if noun >= 0 and (base < 100 or math.log10(base) % 1 or word(j + 1) in _RATIO_NOUNS_NOT):
+            return None
+        return base, j, noun
+    return None
     while j < n and words[j] in ("every", "each", "a"):
         j += 1
     if j < n and _is_number(tokens[j]) and not tokens[j][1].endswith("%"):
@@ -327,6 +401,10 @@ def _numbers(tokens: list[Raw]) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if kind != "n":
+            out.append(tokens[i])
+            i += 1
+            continue
         nxt = tokens[i + 1] if i + 1 < n else ("", "", 0, 0)
         if kind == "n" and (value.endswith("th") or _is_number(tokens[i]) or value.endswith("%")) \
                 and nxt[0] == "w" and nxt[1] in ("percentile", "percentiles"):
@@ -345,8 +423,13 @@ def _numbers(tokens: list[Raw]) -> list[Raw]:
             ratio = _ratio_end(tokens, i)
             if ratio and ratio[0] >= 2 and 0 < float(value) <= ratio[0]:
                 share = float(value) * 100 / ratio[0]
-                out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[ratio[1]][3]))
-                i = ratio[1] + 1
+                last, noun = ratio[1], ratio[2]
+                if noun < 0:
+                    out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[last][3]))
+                else:  # "one request out of every hundred" -> 1% request
+                    out.append(("n", _number_text(round(share, 4)) + "%", start, tokens[i][3]))
+                    out.append(tokens[noun])
+                i = last + 1
                 continue
         out.append(tokens[i])
         i += 1
@@ -361,6 +444,10 @@ def _operators(tokens: list[Raw], norm: str) -> list[Raw]:
     n = len(tokens)
     while i < n:
         kind, value, start, end = tokens[i]
+        if value not in _OPERATOR_STARTS:
+            out.append(tokens[i])
+            i += 1
+            continue
         if kind == "w" and i + 1 < n and (value, tokens[i + 1][1]) in COMPOUNDS:
             out.append(("w", COMPOUNDS[(value, tokens[i + 1][1])], start, tokens[i + 1][3]))
             i += 2
@@ -403,11 +490,17 @@ _KEPT_S = ("ss", "us", "is")
 _VERB_ENDINGS = ("ing", "ed", "ly")
 
 
+# Words whose stem would meet another word: "meaning" and "means" (to signify) are not "mean" (the average).
+_STEM_KEPT = frozenset({"meaning", "means", "meant"})
+
+
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """A light stemmer: plurals, -ing, -ed, -ly, British -ise and a final -e, so "caches", "caching",
     "cached" and "cache" share "cach". Words with digits and short words are left alone."""
     if len(word) <= 3 or not word.isalpha():
+        return word
+    if word in _STEM_KEPT:
         return word
     if "is" in word:
         word = _BRITISH_IZE.sub(r"iz\1", word)
@@ -550,7 +643,13 @@ def _negation(
         for j in range(i + 1, min(n, i + 5)):
             if clauses[j] != clauses[i]:
                 break
-            if words[j] in POST_NEGATORS or (words[j] == "not" and words[j - 1] in ("is", "are", "was", "be")):
+            if words[j] in POST_NEGATORS or (
+                words[j] == "not"
+                and (
+                    words[j - 1] in _AUXILIARIES
+                    or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
+                )
+            ):
                 after[i] = True
                 break
     return tuple(before), tuple(after)
