@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install run test test-fast migrate content model-api bench clean
+.PHONY: install run test test-fast migrate content model-api bench mutants clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (see .python-version); found " + sys.version.split()[0])'
@@ -41,7 +41,17 @@ model-api: install
 bench: install
 	$(PY) bench/grading.py
 	$(PY) bench/model_api.py
+	$(PY) bench/model_api_delays.py
 	$(PY) bench/lab_accuracy.py
 
+# Mutation testing of the pure engines and the measurement code ([tool.mutmut] in pyproject.toml): would a
+# test notice if this line were wrong? Slow (an hour or more on two cores); not part of `make test` or CI.
+# Scope a run with MUTANTS, a mutant-name glob: make mutants MUTANTS='labs.telemetry.*'. Survivors:
+# `.venv/bin/mutmut results`, and `.venv/bin/mutmut show NAME` for one mutant's diff.
+MUTANTS ?=
+mutants: install
+	$(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache mutants

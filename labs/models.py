@@ -324,9 +324,18 @@ class LabAnswer(models.Model):
     grade = models.JSONField()
     created_at = models.DateTimeField()
 
+    idempotency_key = models.CharField(
+        max_length=64, blank=True,
+        help_text="Sent by the page with each submission and kept when it retries: a retried answer is stored once.",
+    )
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["run", "question", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "question", "idempotency_key"],
+                                    condition=~Q(idempotency_key=""), name="labs_answer_stored_once_per_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question_id} on run {self.run_id}: {self.verdict}"

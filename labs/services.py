@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from labs.loader import caps_from_settings
+from quizsite.lib.idempotency import clean_idempotency_key
 from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import validate_request
 from quizsite.questions.flags import FlagTarget, response_text
@@ -86,16 +87,28 @@ def question_variables(run: LabRun, question: Question) -> dict[str, float]:
 
 
 def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
-                      now: datetime) -> tuple[Grade, LabAnswer | None]:
-    """Grade an answer against the run's numbers and store it with the run. Invalid input is not stored."""
+                      now: datetime, idempotency_key: str = "") -> tuple[Grade, LabAnswer | None]:
+    """Grade an answer against the run's numbers and store it with the run. Invalid input is not stored.
+    A retry with the same idempotency key returns the answer already stored (runs are the learner's own)."""
     variables = question_variables(run, question)
+    key = clean_idempotency_key(idempotency_key)
+    stored = LabAnswer.objects.filter(run=run, question=question, user=user, idempotency_key=key).first() \
+        if key else None
+    if stored is not None:
+        return Grade.from_dict(stored.grade), stored
     result = question.grade(response, variables or None)
     if not result.counts_as_attempt:
         return result, None
-    answer = LabAnswer.objects.create(
-        run=run, question=question, user=user, response=jsonable_response(response), variables=variables,
-        score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
-    )
+    try:
+        with transaction.atomic():
+            answer = LabAnswer.objects.create(
+                run=run, question=question, user=user, response=jsonable_response(response), variables=variables,
+                score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same submission arrived twice at once: the other copy stored it
+        stored = LabAnswer.objects.get(run=run, question=question, idempotency_key=key)
+        return Grade.from_dict(stored.grade), stored
     answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
     return result, answer
 

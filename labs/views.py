@@ -182,7 +182,7 @@ def run_answer(request: HttpRequest, pk: int, question: str) -> HttpResponse:
     try:
         variables = question_variables(run, item)
         result, answer = answer_checkpoint(run, item, response_from_post(item, request.POST), request.user,
-                                           timezone.now())
+                                           timezone.now(), request.POST.get("idempotency_key", ""))
         status = 200 if answer else 400
     except NotAnswerable as exc:
         result, variables, status = None, {}, 409

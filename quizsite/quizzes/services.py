@@ -1,7 +1,6 @@
 """Grading an answer and recording it: the one path used by pages and the API."""
 
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from quizsite.questions.flags import FlagTarget, response_text
+from quizsite.lib.idempotency import clean_idempotency_key
 from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.signals import answer_graded
@@ -85,15 +85,6 @@ def submit_answer(
     if learner.user.is_authenticated:
         answer_graded.send(sender=Question, user=learner.user, question=question, grade=result, source=source)
     return result, answer
-
-
-IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-def clean_idempotency_key(value: Any) -> str:
-    """The key as stored, or "" when there is none or it is not a key (then the answer is simply stored)."""
-    value = value if isinstance(value, str) else ""
-    return value if IDEMPOTENCY_KEY.fullmatch(value) else ""
 
 
 def stored_answer(question: Question, learner: Learner, attempt: Attempt | None, key: str) -> Answer | None:

@@ -136,3 +136,33 @@ def test_a_change_of_desired_retention_applies_from_then_on_and_still_rebuilds(l
     state = CardState.objects.get(user=learner, question=question)
     assert state.rebuild().to_dict() == state.fsrs
     assert {r.desired_retention for r in state.reviews.all()} == {0.9, 0.8}
+
+
+@pytest.mark.django_db
+def test_only_again_on_a_card_in_review_is_a_lapse(learner):
+    """A lapse is forgetting a learned card: Again while the card is new, learning or relearning is not
+    one. The count equals py-fsrs's own: Again ratings given to a card whose state was Review."""
+    question = Question.objects.get(slug="what-is-p99")
+    scheduler = Scheduler(enable_fuzzing=False)
+    sequence = [
+        (Rating.Again, timedelta(0)),  # new
+        (Rating.Again, timedelta(minutes=1)),  # learning
+        (Rating.Good, timedelta(minutes=1)),
+        (Rating.Good, timedelta(minutes=10)),  # graduates to review
+        (Rating.Again, timedelta(days=3)),  # review: a lapse
+        (Rating.Again, timedelta(minutes=10)),  # relearning: not another one
+        (Rating.Good, timedelta(minutes=10)),
+        (Rating.Again, timedelta(days=2)),  # review again: the second lapse
+    ]
+    theirs = Card(card_id=0, due=START)
+    moment, lapses, states_at_again = START, 0, []
+    for rating, gap in sequence:
+        moment += gap
+        if rating == Rating.Again:
+            states_at_again.append(theirs.state)
+            lapses += theirs.state == State.Review
+        theirs, _ = scheduler.review_card(theirs, rating, moment)
+        review_card(learner, question, int(rating), moment)
+    assert states_at_again == [State.Learning, State.Learning, State.Review, State.Relearning, State.Review]
+    state = CardState.objects.get(user=learner, question=question)
+    assert state.lapses == lapses == 2

@@ -4,6 +4,8 @@ show "Not saved, retrying"; once the database is back, the page's retry stores e
 
 import re
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -14,6 +16,17 @@ from quizsite.quizzes.models import Answer
 from tests.site.outage import database_down
 
 PASSWORD = "never-lose-an-answer-42"
+
+
+@pytest.fixture(autouse=True)
+def no_persistent_connections():
+    """The live server's request threads then open a connection per request, so the outage reaches them
+    (a persistent PostgreSQL connection opened before it would go on working). The real server's persistent
+    connections through a real cut are tested in tests/faults/test_web_faults.py."""
+    saved = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 0  # the dict every thread's connection is built from
+    yield
+    connection.settings_dict["CONN_MAX_AGE"] = saved
 
 
 def _sign_in(site, page, django_user_model, next_url: str):

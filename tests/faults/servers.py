@@ -21,7 +21,7 @@ from tests.labs.workers import BASE_DIR, database_env
 def site_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         **os.environ, **database_env(),
-        "DEBUG": "0", "WHITENOISE_USE_FINDERS": "1", "LAB_LOCK_FILE": str(tmp_path / "labs.lock"),
+        "DEBUG": "0", "WHITENOISE_USE_FINDERS": "1", "STATIC_MANIFEST": "0",  # no collectstatic needed "LAB_LOCK_FILE": str(tmp_path / "labs.lock"),
         "SECRET_KEY": "fault-tests-secret-key-" + "x" * 40, "WEB_CONCURRENCY": "2",
         **extra,
     }

@@ -97,7 +97,9 @@ NASTY = [
 
 
 def _id(value: object) -> str:
-    return repr(value)[:24]
+    """A short, stable id: a repr without a memory address, so a test can be run again by its id."""
+    text = repr(value)
+    return (f"<{type(value).__name__}>" if " at 0x" in text else text)[:24]
 
 
 @pytest.mark.timeout(10)
@@ -180,9 +182,10 @@ def test_real_numbers_of_any_type_are_graded(response):
 
 @pytest.mark.timeout(10)
 def test_huge_inputs_are_rejected_quickly():
-    """A 100 kB answer is turned away in well under a tenth of a second for every type."""
+    """A 100 kB answer is turned away in well under a tenth of a second of CPU for every type (CPU time
+    of this thread, so a busy machine does not count against it)."""
     huge = "profile cache database " * 5_000
     for kind, spec in SPECS.items():
-        started = time.perf_counter()
+        started = time.thread_time()
         assert grade(spec, huge, VARIABLES.get(kind)).verdict == Verdict.INVALID
-        assert time.perf_counter() - started < 0.1
+        assert time.thread_time() - started < 0.1

@@ -114,6 +114,20 @@ def test_answering_a_checkpoint_with_htmx_shows_feedback(learner_client, learner
     assert "Your last answer: <code>4</code>" in page
 
 
+def test_a_retried_checkpoint_answer_is_stored_once(learner_client, learner, lab, make_run):
+    """The page sends the same idempotency key when it retries after a 503 or a dropped connection."""
+    run = make_run(learner, lab)
+    url = f"/labs/runs/{run.pk}/answer/lab-first-slower-requests"
+    form = {"answer": "4", "idempotency_key": "0b6f4c1e-5a0d-4f3e-9c2b-7d8e1f2a3b4c"}
+    first = learner_client.post(url, form, HTTP_HX_REQUEST="true")
+    again = learner_client.post(url, form, HTTP_HX_REQUEST="true")
+    assert 'data-verdict="correct"' in first.content.decode() and 'data-verdict="correct"' in again.content.decode()
+    assert LabAnswer.objects.count() == 1
+    learner_client.post(url, {**form, "idempotency_key": "1b6f4c1e-5a0d-4f3e-9c2b-7d8e1f2a3b4c"},
+                        HTTP_HX_REQUEST="true")
+    assert LabAnswer.objects.count() == 2  # a new submission is a new answer
+
+
 def test_answering_without_javascript_comes_back_to_the_question(learner_client, learner, lab, make_run):
     run = make_run(learner, lab)
     response = learner_client.post(f"/labs/runs/{run.pk}/answer/lab-first-tail-ratio", {"answer": "2"})

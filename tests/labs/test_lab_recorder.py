@@ -3,6 +3,7 @@
 import random
 
 import numpy as np
+import pytest
 
 from labs.telemetry.recorder import Pending, Recorder
 
@@ -71,3 +72,71 @@ def test_an_empty_run_summarises_to_zero_requests():
     """No requests: counts of zero and no percentiles, not an error."""
     summary = Recorder().summary(5)
     assert summary["requests"] == 0 and summary["p99_ms"] is None and summary["endpoints"] == []
+    full = Recorder()
+    full.record("GET /", 10.0, failed=False)
+    assert summary.keys() == full.summary(5).keys()  # the same fields, empty
+    for key in ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "min_ms", "max_ms", "mean_ms"):
+        assert summary[key] is None, key
+    assert summary["histogram"] == "" and full.summary(5)["histogram"] != ""
+
+
+def test_each_endpoint_has_its_own_percentiles():
+    """Two endpoints of different latency, worked out by hand: a fast one at 1..100 ms and a slow one at
+    101..200 ms (one request each). Each endpoint's p50/p99 come from its own requests only; the overall
+    ones from all 200. (HDR reports a value within 0.1% of the exact one.)"""
+    recorder = Recorder()
+    for ms in range(1, 101):
+        recorder.record("GET /fast", float(ms), failed=False)
+        recorder.record("POST /slow", float(ms + 100), failed=ms % 10 == 0)
+    summary = recorder.summary(duration_s=4)
+    fast, slow = summary["endpoints"]
+    assert (fast["method"], fast["name"], slow["method"], slow["name"]) == ("GET", "/fast", "POST", "/slow")
+    expected = {
+        # (p50, p90, p99, min, max, mean): the nearest-rank percentiles of 1..100 ms and of 101..200 ms
+        "fast": (50, 90, 99, 1, 100, 50.5),
+        "slow": (150, 190, 199, 101, 200, 150.5),
+        "overall": (100, 180, 198, 1, 200, 100.5),
+    }
+    for name, numbers in (("fast", fast), ("slow", slow), ("overall", summary)):
+        p50, p90, p99, low, high, mean = expected[name]
+        got = (numbers["p50_ms"], numbers["p90_ms"], numbers["p99_ms"], numbers["min_ms"], numbers["max_ms"],
+               numbers["mean_ms"])
+        for value, exact in zip(got, (p50, p90, p99, low, high, mean), strict=True):
+            assert value == pytest.approx(exact, rel=0.001), (name, got)
+    assert (fast["requests"], fast["failures"], fast["rps"]) == (100, 0, 25)
+    assert (slow["requests"], slow["failures"], slow["rps"]) == (100, 10, 25)
+
+
+def test_a_workers_delta_counts_in_the_live_sample():
+    """In a distributed run the master sees requests only through deltas: both workers' deltas of a second
+    make that second's RPS, failures/s and window percentiles, not only the final totals."""
+    master = Recorder()
+    workers = [Pending(), Pending()]
+    for index in range(40):
+        workers[index % 2].record("POST /predict", 30.0, failed=index < 4)
+    for worker in workers:
+        master.add_delta(worker.take())
+    live = master.sample(2.0)
+    assert (live["rps"], live["failures_per_s"], live["requests"], live["failures"]) == (20, 2, 40, 4)
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        assert live[key] == pytest.approx(30, rel=0.001), key
+    quiet = master.sample(1.0)  # nothing new: no requests this second, the window still holds them
+    assert quiet["rps"] == 0 and quiet["p99_ms"] == pytest.approx(30, rel=0.001)
+
+
+def test_figures_keep_microseconds_and_three_decimals():
+    """Latencies under about 2 ms are held exactly to the microsecond (HDR, 3 significant figures) and
+    reported in ms with three decimals; rates are rounded to three decimals too."""
+    recorder = Recorder()
+    recorder.record("GET /tiny", 1.234, failed=False)
+    recorder.record("GET /tiny", 1.5, failed=True)
+    live = recorder.sample(3.0)
+    assert (live["rps"], live["failures_per_s"]) == (0.667, 0.333)
+    assert (live["p50_ms"], live["p95_ms"], live["p99_ms"]) == (1.234, 1.5, 1.5)
+    summary = recorder.summary(duration_s=3.0)
+    (endpoint,) = summary["endpoints"]
+    for numbers in (summary, endpoint):
+        assert (numbers["p50_ms"], numbers["p90_ms"], numbers["p99_ms"], numbers["p999_ms"]) == (1.234, 1.5, 1.5, 1.5)
+        assert (numbers["min_ms"], numbers["max_ms"], numbers["mean_ms"]) == (1.234, 1.5, 1.367)
+        assert numbers["rps"] == 0.667
+    assert summary["duration_s"] == 3.0 and endpoint["failures"] == 1

@@ -36,7 +36,12 @@ def test_a_short_run_records_samples_and_exact_results(learner, lab):
     samples = run.samples_since()
     assert run.status == RunStatus.SUCCEEDED and run.failure_reason == ""
     assert len(samples) >= 3 and [s["index"] for s in samples] == list(range(len(samples)))
-    assert samples[0]["t"] == pytest.approx(1.0, abs=0.3) and samples[1]["users"] == 8
+    # A sample a second from the start of the load: the plugin's timer never fires early, and it keeps its
+    # schedule (a late tick is followed by a prompt one), so t grows with the index; a busy machine may
+    # delay a tick, so the first one (due at 1 s) is allowed up to a whole second late.
+    times = [s["t"] for s in samples]
+    assert times == sorted(times) and 0 < times[0] < 2.0, times
+    assert samples[1]["users"] == 8
     results = run.results
     assert results["requests"] > 10 and results["requests"] == results["locust_requests"]
     assert results["failures"] == 0
@@ -51,7 +56,8 @@ def test_a_short_run_records_samples_and_exact_results(learner, lab):
 
 
 def test_a_distributed_run_merges_every_workers_requests(learner, lab):
-    """--processes 2: the master merges both workers' histograms; every request is counted once."""
+    """--processes 2: the master merges both workers' histograms; every request is counted once, and the
+    live samples show the requests per second and percentiles while the run goes on."""
     run = queued(learner, lab, users=6, spawn_rate=6, duration_s=4, workers=2,
                  api={"delay_median_ms": 20.0, "delay_p99_ms": 80.0})
     assert runner.execute(run.pk) == "succeeded", run.failure_reason
@@ -60,7 +66,11 @@ def test_a_distributed_run_merges_every_workers_requests(learner, lab):
     assert results["generator"] == {"role": "master", "processes": 3}
     assert results["requests"] > 10 and results["requests"] == results["locust_requests"]
     assert sum(e["requests"] for e in results["endpoints"]) == results["requests"]
-    assert run.samples.filter(requests__gt=0).exists()
+    # Live figures come only from the workers' deltas: each second shows their RPS and window percentiles.
+    live = [s for s in run.samples_since() if s["rps"] > 0 and s["p99_ms"] is not None]
+    assert len(live) >= 2, run.samples_since()
+    assert all(s["p50_ms"] <= s["p95_ms"] <= s["p99_ms"] for s in live)
+    assert live[-1]["requests"] <= results["requests"]
     assert not processes.marked_processes(run.process_marker)
 
 

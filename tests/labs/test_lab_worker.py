@@ -76,7 +76,9 @@ def test_a_run_goes_from_the_api_through_the_worker_to_a_graded_question(start_w
     assert answer.json()["verdict"] == "correct"
     assert LabAnswer.objects.get().run_id == done["id"]
     print(f"enqueue to first live sample: {first_sample_s:.2f} s")
-    assert first_sample_s < 10  # the benchmark holds it to 3 s on a quiet machine
+    # How soon is the benchmark's to hold (bench/lab_accuracy.py: at most 3 s on a quiet machine); a busy
+    # one can take any time to start two Pythons, so here the sample only has to come while the run is
+    # live, within wait_for's 30 s.
 
 
 def test_cancelling_stops_the_load_and_keeps_what_ran(start_worker, signed_in):

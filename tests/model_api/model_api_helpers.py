@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -133,6 +133,7 @@ class LocustRun:
     returncode: int
     stats: list[dict]
     output: str
+    telemetry: list[dict] = field(default_factory=list)
 
     def entry(self, name: str) -> dict:
         return next(e for e in self.stats if e["name"] == name)
@@ -145,6 +146,11 @@ class LocustRun:
     def failures(self) -> int:
         return sum(e["num_failures"] for e in self.stats)
 
+    @property
+    def samples(self) -> list[dict]:
+        """The telemetry plugin's one-a-second samples (with telemetry=True), as the lab runner records them."""
+        return [line for line in self.telemetry if line.get("type") == "sample"]
+
 
 def run_locust(
     scenario: str,
@@ -153,11 +159,18 @@ def run_locust(
     *args: str,
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    telemetry: bool = False,
 ) -> LocustRun:
-    """Run `locust -f locust_scenarios/<scenario> --headless` against `host`; read its JSON stats."""
+    """Run `locust -f locust_scenarios/<scenario> --headless` against `host`; read its JSON stats (and, with
+    telemetry=True, the lines of the lab runner's telemetry plugin loaded beside the scenario)."""
     stats_prefix = tmp_dir / f"stats_{Path(scenario).stem}"
+    locustfiles = str(SCENARIOS / scenario)
+    telemetry_file = tmp_dir / f"telemetry_{Path(scenario).stem}.jsonl"
+    if telemetry:
+        locustfiles += f",{ROOT / 'labs' / 'telemetry' / 'plugin.py'}"
+        env = {**(env or {}), "BP_TELEMETRY_FILE": str(telemetry_file), "PYTHONPATH": str(ROOT)}
     command = [
-        PYTHON, "-m", "locust", "-f", str(SCENARIOS / scenario), "--headless", "--host", host,
+        PYTHON, "-m", "locust", "-f", locustfiles, "--headless", "--host", host,
         "--only-summary", "--json-file", str(stats_prefix), "--loglevel", "WARNING", *args,
     ]  # fmt: skip
     process = subprocess.Popen(
@@ -175,4 +188,5 @@ def run_locust(
         stop_group(process)
     stats_file = stats_prefix.with_suffix(".json")
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else []
-    return LocustRun(process.returncode, stats, output)
+    lines = [json.loads(line) for line in telemetry_file.read_text().splitlines()] if telemetry else []
+    return LocustRun(process.returncode, stats, output, lines)

@@ -79,44 +79,31 @@ def _timed_post(api, path: str = "/predict", body: dict | None = None,
 
 
 def test_delay_distribution_is_what_the_client_measures(model_api):
-    """10,000 requests with median 40 ms and P99 200 ms measure that P99 within 10% (+ service time).
+    """2,000 requests with median 40 ms and P99 200 ms: the server waits at least the drawn delays, and the
+    client waits at least what the server measured.
 
-    Sampling error: the P99 of 10,000 lognormal draws has a standard error of about 2.6% here, so the
-    10% band is about four standard errors wide. Concurrency 20 offers ~380 req/s, far below the server's
-    capacity, and finishes in about 30 s. Latency is timed on the wire (see `_post_many`); the unloaded
-    service time is the wire latency of GET /healthz on the same server. The median gets a 15% band:
-    sleeps end on the event loop's millisecond timer and a shared machine adds scheduling delays of a
-    few milliseconds, small beside the P99 but not beside a 40 ms median (the mean, 51 ms, still fails).
+    Only lower bounds hold on a busy machine: a sleep never ends early, but a loaded machine adds any
+    amount of scheduling delay on top. Sampling error of 2,000 lognormal draws (sigma = ln 5 / 2.326 = 0.69):
+    the median's standard error is 1.2533 * 0.69 / sqrt(2000) = 1.9%, the P99's about 5.8%
+    (sqrt(0.99 * 0.01) / (sqrt(2000) * phi(2.326)) * 0.69); each bound is four standard errors below the
+    requested value. That the draws have exactly the requested median and P99 is test_model_api_delays.py's
+    (CPU-only); that the wire sees no more than that on a quiet machine is bench/model_api_delays.py's.
     """
     api = model_api("--delay-median-ms", "40", "--delay-p99-ms", "200", "--seed", "1")
-    unloaded = _run(_get_wire_seconds(api.url, "/healthz", 50))
-    service_ms = float(np.median(unloaded)) * 1000
+    outcomes = _run(_post_many(api.url, 2_000, concurrency=20))
 
-    outcomes = _run(_post_many(api.url, 10_000, concurrency=20))
-
-    assert Counter(o.status for o in outcomes) == {200: 10_000}
-    wire_ms = np.array([o.wire_seconds for o in outcomes]) * 1000
-    assert np.percentile(wire_ms, 99) == pytest.approx(200 + service_ms, rel=0.10)
-    assert np.percentile(wire_ms, 50) == pytest.approx(40 + service_ms, rel=0.15)
+    assert Counter(o.status for o in outcomes) == {200: 2_000}
+    client_ms = np.array([o.seconds for o in outcomes]) * 1000
     server = _summary(api)["endpoints"]["/predict"]
-    assert server["count"] == 10_000
-    assert server["p99_ms"] == pytest.approx(200, rel=0.10)
-    assert server["p50_ms"] == pytest.approx(40, rel=0.15)
-
-
-async def _get_wire_seconds(url: str, path: str, n: int) -> list[float]:
-    """Wire latency of `n` sequential GETs."""
-    seconds = []
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        for _ in range(n):
-            marks: dict[str, float] = {}
-
-            async def trace(event: str, info: dict, marks: dict[str, float] = marks) -> None:
-                marks[event] = time.perf_counter()
-
-            await client.get(path, extensions={"trace": trace})
-            seconds.append(marks[ANSWERED] - marks["http11.send_request_headers.complete"])
-    return seconds
+    assert server["count"] == 2_000
+    assert server["p50_ms"] >= 40 * (1 - 4 * 0.019)
+    assert server["p99_ms"] >= 200 * (1 - 4 * 0.058)
+    # Each request's whole call (timed around client.post) contains its time in the server, so the
+    # client's percentiles are at least the server's (the summary is within 0.5%). The wire marks of
+    # httpx's trace would not do: a busy client event loop records them late, by any amount.
+    assert np.percentile(client_ms, 50) >= server["p50_ms"] * 0.995
+    assert np.percentile(client_ms, 99) >= server["p99_ms"] * 0.995
+    assert server["p50_ms"] <= server["p99_ms"] <= server["max_ms"]
 
 
 def test_error_rate_fails_that_fraction_of_requests(model_api):
@@ -186,12 +173,13 @@ def test_max_concurrency_sheds_beyond_its_limit(model_api):
 
     results = _run(burst())
     assert Counter(status for status, _, _ in results) == {200: 2, 503: 4}
-    for status, seconds, headers in results:
-        if status == 503:
-            assert seconds < 0.4  # at once, not after the 500 ms wait
-            assert headers["retry-after"] == "1"
-        else:
-            assert seconds >= 0.5
+    shed = [seconds for status, seconds, _ in results if status == 503]
+    served = [seconds for status, seconds, _ in results if status == 200]
+    assert all(headers["retry-after"] == "1" for status, _, headers in results if status == 503)
+    assert min(served) >= 0.5  # a sleep never ends early
+    # At once, not after the 500 ms wait: every 503 is back before the first 200 (an order, not a
+    # wall-clock bound, so it holds however busy the machine is).
+    assert max(shed) < min(served)
     assert _summary(api)["counters"]["shed"] == 4
 
 
@@ -234,7 +222,12 @@ def test_cpu_ms_consumes_that_much_cpu(model_api):
 
 
 def test_blocking_serialises_concurrent_requests(model_api):
-    """6 concurrent requests with a 200 ms wait take ~200 ms when awaited, ~1.2 s with --blocking."""
+    """6 concurrent requests with a 200 ms wait take ~200 ms when awaited, ~1.2 s with --blocking.
+
+    Sleeps never end early, so both lower bounds hold on any machine. The upper side compares the two
+    bursts instead of using a wall-clock limit: on a quiet machine awaited / blocking is about 1/6, and
+    a busy machine slows both alike; awaiting that serialised the requests would make it about 1.
+    """
 
     async def burst(url: str) -> float:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
@@ -245,8 +238,9 @@ def test_blocking_serialises_concurrent_requests(model_api):
 
     awaited = _run(burst(model_api("--io-ms", "200").url))
     blocking = _run(burst(model_api("--io-ms", "200", "--blocking").url))
-    assert 0.2 <= awaited < 0.7
-    assert blocking >= 6 * 0.2 * 0.95
+    assert awaited >= 0.2
+    assert blocking >= 6 * 0.2
+    assert awaited < blocking / 2
 
 
 def test_cpu_and_io_endpoints_split_the_work(model_api):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 
 import httpx
 import numpy as np
@@ -92,16 +93,21 @@ def test_prometheus_text_counts_requests_by_endpoint_and_status(model_api):
 def test_summary_reports_server_side_latency_per_endpoint(model_api):
     """/metrics/summary gives each endpoint's count, status counts and percentiles, and each worker's CPU."""
     api = model_api("--delay-median-ms", "30")  # constant 30 ms
+    client_ms = []
     with httpx.Client(base_url=api.url, timeout=10) as client:
         health_checks = client.get("/metrics/summary").json()["endpoints"]["/healthz"]["count"]
         for _ in range(20):
+            started = time.perf_counter()
             client.post("/predict", json=TUTORIAL_HOUSE)
+            client_ms.append((time.perf_counter() - started) * 1000)
         client.get("/healthz")
         summary = client.get("/metrics/summary").json()
     predict = summary["endpoints"]["/predict"]
     assert predict["count"] == 20 and predict["by_status"] == {"200": 20}
-    assert 30 <= predict["p50_ms"] < 36
-    assert predict["p50_ms"] <= predict["p99_ms"] <= predict["max_ms"]
+    # Bounds that hold on a busy machine: the 30 ms sleep never ends early, and the server's time is part
+    # of the time the client waited for each request (the summary is within 0.5%).
+    assert 30 <= predict["p50_ms"] <= float(np.median(client_ms)) * 1.005
+    assert predict["p50_ms"] <= predict["p99_ms"] <= predict["max_ms"] <= max(client_ms) * 1.005
     assert summary["endpoints"]["/healthz"]["count"] == health_checks + 1
     assert summary["endpoints"]["/metrics/summary"]["count"] == 1
     assert "/work/cpu" not in summary["endpoints"]  # endpoints without requests are left out
