@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from labs.loader import caps_from_settings
 from labs.models import Lab, LabRun
 from labs.services import ActiveRunExists, InvalidRun, NotAnswerable, answer_checkpoint, start_run
+from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 
 
 class Conflict(APIException):
@@ -159,7 +160,7 @@ class RunAnswers(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AnswerSerializer, responses=inline_serializer("LabGrade", {
+    @extend_schema(request=AnswerSerializer, parameters=[IDEMPOTENCY_KEY], responses=inline_serializer("LabGrade", {
         "verdict": serializers.CharField(), "score": serializers.FloatField()}))
     def post(self, request, pk: int):
         run = _run_for_user(request, pk)
@@ -171,7 +172,7 @@ class RunAnswers(APIView):
             raise ValidationError({"question": f"{slug!r} is not a checkpoint question of this lab"})
         try:
             result, answer = answer_checkpoint(run, question, serializer.validated_data["answer"], request.user,
-                                               timezone.now())
+                                               timezone.now(), idempotency_key(request))
         except NotAnswerable as exc:
             raise Conflict(str(exc)) from None
         payload = {**result.to_dict(), "counts_as_attempt": result.counts_as_attempt,

@@ -1,6 +1,7 @@
 """API plumbing shared by every app: JSON errors everywhere under /api/."""
 
 from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,6 +16,18 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply") from None
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description=("8-64 letters, digits, '-' or '_', new for each answer and the same when you send it again "
+                 "(after a 503 or a lost connection): an answer already stored under it is returned, not stored "
+                 "twice."),
+)
+
+
+def idempotency_key(request) -> str:
+    return request.headers.get("Idempotency-Key", "")
 
 
 def exception_handler(exc, context):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.serializers import GradeRequestSerializer, GradeResponseSerializer
@@ -46,7 +47,7 @@ class GradeQuestion(APIView):
 
     throttle_classes = [GradeAnonThrottle, GradeUserThrottle]
 
-    @extend_schema(request=GradeRequestSerializer, responses=GradeResponseSerializer)
+    @extend_schema(request=GradeRequestSerializer, responses=GradeResponseSerializer, parameters=[IDEMPOTENCY_KEY])
     def post(self, request, slug: str):
         question = get_object_or_404(Question, slug=slug, is_retired=False)
         if question.needs_run:
@@ -60,7 +61,8 @@ class GradeQuestion(APIView):
         response = serializer.validated_data["answer"]
         if request.user.is_authenticated:
             learner = Learner(request.user, "")
-            result, answer = submit_answer(question, response, learner, timezone.now(), source="api")
+            result, answer = submit_answer(question, response, learner, timezone.now(), source="api",
+                                           idempotency_key=idempotency_key(request))
         else:
             seed = request.session.session_key
             variables = question.variables_for(f"session-{seed}") if seed else question.variables_for("anonymous")
@@ -119,7 +121,7 @@ class AttemptDetail(APIView):
 class AttemptAnswer(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AttemptAnswerSerializer, responses=GradeResponseSerializer)
+    @extend_schema(request=AttemptAnswerSerializer, responses=GradeResponseSerializer, parameters=[IDEMPOTENCY_KEY])
     def post(self, request, pk: int):
         attempt = _attempt_for_user(request, pk)
         serializer = AttemptAnswerSerializer(data=request.data)
@@ -135,7 +137,7 @@ class AttemptAnswer(APIView):
         if question is None:
             raise ValidationError({"question": ["That question is not in this quiz."]})
         result, answer = answer_in_attempt(attempt, question, serializer.validated_data["answer"],
-                                           Learner(request.user, ""), now)
+                                           Learner(request.user, ""), now, idempotency_key(request))
         if attempt.is_exam and answer is not None:
             return Response({"saved": True, "verdict": None, "counts_as_attempt": True})
         return Response(grade_payload(question, result, answer))

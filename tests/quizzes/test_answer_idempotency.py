@@ -97,3 +97,23 @@ def test_the_same_submission_arriving_twice_at_once_is_stored_once(django_user_m
         thread.join(timeout=60)
     assert not errors, errors
     assert Answer.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_api_client_retrying_with_the_same_idempotency_key_stores_one_answer(api_client, learner):
+    api_client.force_authenticate(learner)
+    url = "/api/v1/questions/throughput-plateau-ramp/grade"
+    first = api_client.post(url, {"answer": "a"}, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    again = api_client.post(url, {"answer": "a"}, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["verdict"] == again.json()["verdict"] == "correct"
+    api_client.post(url, {"answer": "a"}, format="json")  # no key: stored as sent
+    assert Answer.objects.filter(user=learner).count() == 2
+
+
+def test_the_schema_documents_the_idempotency_key_header():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = schema["paths"]["/api/v1/questions/{slug}/grade"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in parameters)
