@@ -24,6 +24,8 @@ from labs.services import (
     question_variables,
     start_run,
 )
+from quizsite.lib.markdown import render_markdown
+from quizsite.questions.grading.template import render_template
 from quizsite.quizzes.forms import response_from_post
 
 EARLIER_RUNS = 8
@@ -143,6 +145,16 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "labs/run.html", context)
 
 
+class _Unmeasured(dict):
+    """The numbers a run could not measure: a dash in the prompt, never the template text."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> str:
+        return "—"
+
+
 def _checkpoints(run: LabRun) -> list[dict]:
     items = []
     latest: dict[int, LabAnswer] = {}
@@ -156,7 +168,7 @@ def _checkpoints(run: LabRun) -> list[dict]:
             item["explanation_html"] = question.explanation_html(variables)
         except NotAnswerable as exc:
             item["reason"] = str(exc)
-            item["prompt_html"] = question.prompt_html()
+            item["prompt_html"] = render_markdown(render_template(question.prompt, _Unmeasured()))
         items.append(item)
     return items
 

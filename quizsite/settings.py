@@ -50,6 +50,57 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True), "smtp+ssl": (False, True)}
+
+
+def email_config(name: str = "EMAIL_URL") -> dict:
+    """Django's MAILERS["default"] from one URL: empty or console:// prints mails to the console (works on
+    a fresh machine); smtp://user:password@host:port sends plainly, smtp+tls:// with STARTTLS, smtps:// (or
+    smtp+ssl://) over TLS. User and password are percent-decoded. (Django 6.1's MAILERS replaces the
+    EMAIL_HOST/PORT/HOST_USER/HOST_PASSWORD/USE_TLS settings; the same values go into its OPTIONS.)"""
+    from urllib.parse import unquote, urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw or raw == "console://":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    try:
+        url = urlsplit(raw)
+        port = url.port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a mail URL ({exc}): {without_password(raw)!r}") from None
+    if url.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(f"{name} must start with console://, "
+                                   f"{', '.join(s + '://' for s in EMAIL_SCHEMES)}; got {without_password(raw)!r}")
+    if not url.hostname:
+        raise ImproperlyConfigured(f"{name} has no host: {without_password(raw)!r}")
+    use_tls, use_ssl = EMAIL_SCHEMES[url.scheme]
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": url.hostname,
+            "port": port or (465 if use_ssl else 587 if use_tls else 25),
+            "username": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "use_tls": use_tls,
+            "use_ssl": use_ssl,
+            "timeout": env_int("EMAIL_TIMEOUT", 10, minimum=1),
+        },
+    }
+
+
+def without_password(url: str) -> str:
+    """The URL as an error message may show it: the password (between "user:" and the last "@" before the
+    path) replaced by ***, so a typo in EMAIL_URL does not print the mail password into the logs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
 def load_secret_key() -> str:
     """SECRET_KEY from the environment, else from an ignored local file made on first use."""
     key = env_str("SECRET_KEY")
@@ -92,6 +143,7 @@ INSTALLED_APPS = [
     "quizsite.cards",
     "quizsite.interviews",
     "labs",
+    "quizsite.journey",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +274,11 @@ GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
 # Solo mock interviews ask a missed core point's follow-up only with at least this many seconds left on the
 # question's clock.
 INTERVIEW_FOLLOW_UP_MIN_S = env_int("INTERVIEW_FOLLOW_UP_MIN_S", 90, minimum=0)
+
+# Mail (password reset): EMAIL_URL, see email_config(); the sender's address from DEFAULT_FROM_EMAIL.
+MAILERS = {"default": email_config()}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Breaking Point <noreply@localhost>")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True

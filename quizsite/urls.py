@@ -3,9 +3,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quizsite.accounts import api as accounts_api
+from quizsite.journey import views as journey_views
 from quizsite.questions import api as questions_api
 from quizsite.questions import views as questions_views
 from quizsite.quizzes import api as quizzes_api
+from quizsite import views as site_views
 from quizsite.quizzes import views as quizzes_views
 
 api_v1 = [
@@ -27,7 +29,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", questions_views.home, name="home"),
+    path("", journey_views.home, name="home"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
+    # journey- (the lessons; the home page above)
+    path("lessons/<slug:slug>/", journey_views.lesson_detail, name="journey-lesson"),
+    path("lessons/<slug:slug>/read", journey_views.lesson_read, name="journey-lesson-read"),
     # questions-
     path("questions/", questions_views.question_list, name="questions-list"),
     path("questions/<slug:slug>/", questions_views.question_detail, name="questions-detail"),

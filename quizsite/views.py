@@ -1,9 +1,12 @@
-"""Site-wide error pages: JSON under /api/, HTML elsewhere."""
+"""Site-wide pages: the error pages (JSON under /api/, HTML elsewhere) and /favicon.ico."""
 
 import sys
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from quizsite.api import json_404, json_500
 from quizsite.health import is_database_outage, unavailable_response
@@ -22,3 +25,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_500(request)
     return render(request, "500.html", status=500)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every site, whatever the pages link to."""
+    icon = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+    return HttpResponse(icon.read_bytes(), content_type="image/x-icon")

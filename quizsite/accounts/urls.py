@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from quizsite.accounts import views
 
@@ -13,4 +13,22 @@ urlpatterns = [
         name="accounts-password-change",
     ),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="accounts-password-change-done"),
+    # accounts-password-reset-
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("accounts-password-reset-done"),
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="accounts-password-reset",
+    ),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="accounts-password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("accounts-password-reset-complete")),
+        name="accounts-password-reset-confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
+         name="accounts-password-reset-complete"),
 ]

@@ -33,3 +33,13 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+@lru_cache(maxsize=4096)
+def render_inline_markdown(text: str) -> str:
+    """Markdown for a short text shown inside a sentence (a choice, a rubric label, a feedback line):
+    `code`, *emphasis* and links render, without the paragraph around a single line."""
+    html = render_markdown(text)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html

@@ -1,4 +1,3 @@
-from django.db.models import Count, Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,9 +24,7 @@ class TopicList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return Topic.objects.filter(is_retired=False).annotate(
-            question_count=Count("questions", filter=Q(questions__is_retired=False))
-        )
+        return Topic.objects.with_question_counts()
 
 
 @extend_schema(parameters=[

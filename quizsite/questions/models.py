@@ -10,12 +10,25 @@ from quizsite.lib.markdown import render_markdown
 from quizsite.questions.grading import Grade, grade, render_template, sample_variables
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_question_counts(self) -> "TopicQuerySet":
+        """Live topics, each with question_count: its questions a learner can answer anywhere, the same
+        set the question list and the API's questions show (lab checkpoints need a run, so they are not
+        counted)."""
+        return self.filter(is_retired=False).annotate(
+            question_count=models.Count(
+                "questions", filter=models.Q(questions__is_retired=False, questions__needs_run=False))
+        )
+
+
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     is_retired = models.BooleanField(default=False)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]

@@ -1,5 +1,5 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -68,7 +68,8 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def question_context(request: HttpRequest, question: Question, seed: str | None = None) -> dict:
     """Prompt rendering for one learner: calculated questions get their seeded variant."""
     variables = question.variables_for(seed or learner_seed(request)) if question.is_calculated else {}
-    return {"prompt_html": question.prompt_html(variables), "variables": variables}
+    return {"prompt_html": question.prompt_html(variables), "variables": variables,
+            "explanation_html": question.explanation_html(variables)}
 
 
 def learner_seed(request: HttpRequest) -> str:
@@ -79,10 +80,6 @@ def learner_seed(request: HttpRequest) -> str:
     return f"session-{request.session.session_key}"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.filter(is_retired=False)
-    counts = dict(Question.objects.bank().values_list("topic_id").annotate(n=Count("pk")).order_by())
-    return render(request, "home.html", {"topics": [(t, counts.get(t.pk, 0)) for t in topics]})
 
 
 @require_POST

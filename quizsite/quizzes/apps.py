@@ -7,6 +7,11 @@ class QuizzesConfig(AppConfig):
     verbose_name = "Quizzes"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from quizsite.quizzes.signals import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="quizzes-claim-anonymous-work")
         from quizsite.questions.content import register_section
         from quizsite.questions.flags import register_kind
         from quizsite.quizzes.loader import QuizSection

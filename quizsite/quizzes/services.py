@@ -13,6 +13,7 @@ from quizsite.questions.grading import Grade
 from quizsite.questions.models import Question
 from quizsite.questions.signals import answer_graded
 from quizsite.quizzes.models import Answer, Attempt, Mode, Quiz, QuizItem
+from quizsite.quizzes.signals import remember_anonymous_session
 
 MAX_BUILT_QUESTIONS = 50
 
@@ -32,8 +33,10 @@ class Learner:
 
 
 def learner_for(request) -> Learner:
-    if not request.user.is_authenticated and not request.session.session_key:
-        request.session.save()
+    if not request.user.is_authenticated:
+        if not request.session.session_key:
+            request.session.save()
+        remember_anonymous_session(request)
     return Learner(request.user, request.session.session_key or "")
 
 

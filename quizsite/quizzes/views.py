@@ -95,6 +95,7 @@ def attempt_question(request: HttpRequest, pk: int, number: int) -> HttpResponse
             status = 400
         elif attempt.is_exam:
             if number < len(questions):
+                messages.success(request, f"Answer to question {number} saved.")
                 target = reverse("quizzes-attempt-question", args=[attempt.pk, number + 1])
             else:
                 messages.success(request, "All questions answered. Review them or finish the exam.")
@@ -137,7 +138,9 @@ def attempt_results(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("quizzes-attempt-question", attempt.pk, 1)
     questions = attempt.quiz.ordered_questions()
     latest = attempt.latest_answers()
-    rows = [{"question": q, "answer": latest.get(q.pk)} for q in questions]
+    seed = attempt.seed_for_variants()
+    rows = [{"question": q, "answer": latest.get(q.pk), "explanation_html": q.explanation_html(q.variables_for(seed))}
+            for q in questions]
     by_topic = attempt.results_by_topic()
     chart = {
         "labels": [row["topic"].name for row in by_topic],

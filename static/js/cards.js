@@ -16,11 +16,16 @@
 
   function flip(back) {
     back.open = !back.open;
-    if (back.open) {
-      const first = back.querySelector(".flashcard-answer");
-      if (first) first.scrollIntoView({ block: "nearest" });
-    }
   }
+
+  // However the answer opens (key, click, tap), it scrolls to the top of the screen; the rating buttons
+  // stay pinned to the bottom (sticky, in cards.css) while it is read.
+  document.addEventListener("toggle", function (e) {
+    const back = e.target;
+    if (back.id !== "card-back" || !back.open) return;
+    const summary = back.querySelector("summary");
+    if (summary) summary.scrollIntoView({ block: "start" });
+  }, true);
 
   document.addEventListener("keydown", function (e) {
     const review = document.getElementById("review");

@@ -217,10 +217,12 @@
       const d = JSON.parse(competency.textContent);
       new window.Chart(canvas, {
         type: "bar",
-        data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", maxBarThickness: 36 }] },
+        data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", maxBarThickness: 36,
+                                                minBarLength: 6 }] },
         options: { maintainAspectRatio: false, indexAxis: "y", animation: false,
                    scales: { x: { min: 0, max: 100, title: { display: true, text: "Score (%)" } } },
                    plugins: { legend: { display: false } } },
+        plugins: window.bpValueLabels ? [window.bpValueLabels] : [],
       });
     }
     const trend = document.getElementById("trend-chart-data");

@@ -34,6 +34,29 @@
     if (link) { e.preventDefault(); link.click(); }
   });
 
+  // Phone menu: the button shows and hides the main links (CSS hides it on wide screens).
+  const menuButton = document.querySelector(".menu-toggle");
+  const menuLinks = document.getElementById("site-links");
+  if (menuButton && menuLinks) {
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      const open = menuLinks.classList.toggle("open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // A form that comes back with errors: the first error takes focus and scrolls into view.
+  const firstError = document.querySelector("main [aria-invalid=true], main .errorlist, main form [role=alert]");
+  if (firstError) {
+    if (!firstError.matches("input, select, textarea")) firstError.setAttribute("tabindex", "-1");
+    const focusError = function () {
+      firstError.focus({ preventScroll: true });
+      firstError.scrollIntoView({ block: "center" });
+    };
+    // After load, so that nothing the browser does on load (restoring the scroll position) undoes it.
+    if (document.readyState === "complete") focusError(); else window.addEventListener("load", focusError);
+  }
+
   // Exam timer: counts down locally; the server enforces the deadline.
   const timer = document.querySelector(".timer[data-remaining]");
   if (timer) {
@@ -62,6 +85,12 @@
   // htmx swaps 4xx responses too: invalid answers come back as 400 with a message.
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 400) { e.detail.shouldSwap = true; e.detail.isError = false; }
+    // A refused grade flag (404 not yours, 409 not shown yet, 429 daily cap) says why in place of the form.
+    const target = e.detail.target;
+    if ([404, 409, 429].includes(e.detail.xhr.status) && target && target.classList.contains("grade-flag")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
   });
 
   // Nothing lost: a form marked data-retry (answers, card ratings) whose post fails for a moment (503 while
@@ -133,8 +162,11 @@
     const d = JSON.parse(data.textContent);
     new window.Chart(canvas, {
       type: "bar",
-      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad" }] },
-      options: { maintainAspectRatio: false, indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },
+      // minBarLength: a 0% topic still shows a sliver beside its "0%" label instead of vanishing.
+      data: { labels: d.labels, datasets: [{ label: "Score (%)", data: d.scores, backgroundColor: "#0172ad", minBarLength: 6 }] },
+      options: { maintainAspectRatio: false, indexAxis: "y", animation: false, scales: { x: { min: 0, max: 100 } },
+                 plugins: { legend: { display: false } } },
+      plugins: window.bpValueLabels ? [window.bpValueLabels] : [],
     });
   }
 })();

@@ -13,11 +13,9 @@ def load_yaml(folder: str, name: str) -> dict:
 
 def readings(concept: dict) -> int:
     """How many ways of saying a rubric concept its claims accept: each claim counts its readings (the
-    product of its alternatives), so "(hides|masks) (the)? tail" is 4. Old-format phrasings count one each."""
+    product of its alternatives), so "(hides|masks) (the)? tail" is 4."""
     from quizsite.questions.grading.matcher import parse_claim
 
-    if "claims" not in concept:
-        return len(concept.get("phrasings") or [])
     total = 0
     for claim in concept["claims"]:
         count = 1

@@ -145,3 +145,40 @@ def test_grade_round_trips_through_a_dict():
     data = result.to_dict()
     assert data["verdict"] == "incorrect"
     assert Grade.from_dict(data) == result
+
+
+def test_the_grade_records_what_was_picked_and_what_was_right():
+    """details (stored with the answer and returned by the API) name the picks and the right answers, and
+    the expected answer is given whether the pick was right or wrong."""
+    right, wrong = grade(SINGLE, "b"), grade(SINGLE, "a")
+    assert right.details == {"selected": ["b"], "correct": ["b"]}
+    assert wrong.details == {"selected": ["a"], "correct": ["b"]}
+    assert right.expected == wrong.expected != ""
+    partial = grade(MULTIPLE, "a,c")
+    assert partial.details == {"selected": ["a", "c"], "correct": ["a", "b", "d"], "right_picks": 1,
+                               "wrong_picks": 1}
+
+
+@pytest.mark.parametrize(
+    ("response", "summary"),
+    [
+        ("a,b,d", "You picked 3 of the 3 right answers."),
+        ("a,b,c", "You picked 2 of the 3 right answers and 1 wrong one, each costing 1/3."),
+        ("a,c,e", "You picked 1 of the 3 right answers and 2 wrong ones, each costing 1/3."),
+    ],
+)
+def test_multiple_summary_counts_right_and_wrong_picks(response, summary):
+    assert grade(MULTIPLE, response).feedback[0] == summary
+
+
+def test_a_rubric_grade_round_trips_and_a_short_dict_gets_defaults():
+    """Every field survives to_dict/from_dict (concepts, misconceptions, details); a stored dict holding only
+    score and verdict reads back with empty lists, no expected answer and no details."""
+    full = Grade(0.5, Verdict.PARTIAL, ["Found one of two."], "Both ideas.",
+                 concepts_found=[{"id": "queue", "evidence": "a queue forms"}],
+                 concepts_missed=[{"id": "little"}], misconceptions=[{"id": "inverse", "message": "Backwards."}],
+                 details={"weights": {"queue": 1, "little": 1}})
+    assert Grade.from_dict(full.to_dict()) == full
+    short = Grade.from_dict({"score": 0, "verdict": "incorrect"})
+    assert short == Grade(0.0, Verdict.INCORRECT, [], "")
+    assert (short.concepts_found, short.concepts_missed, short.misconceptions, short.details) == ([], [], [], {})

@@ -346,3 +346,33 @@ def test_a_number_with_its_unit_is_not_an_echo_run():
         {"id": "law", "label": "law", "gate": True, "follow_up": "?", "claims": ["fewer than 1000 request"]},
     ], model_answer="Far fewer than 1,000 requests.")
     assert grade(rubric, "1,000 users make far fewer than 1,000 req/s.").concepts_found
+
+
+def test_a_negation_in_an_if_clause_stops_at_the_main_clause():
+    """ "if the key is not there it fetches from the database": the fetch is not negated."""
+    tokens = tokenize("If the key is not there it fetches from the database.")
+    assert not tokens.negated_before[tokens.words.index("fetches")]
+    assert tokens.negated_before[tokens.words.index("there")]
+
+
+def test_a_negator_in_a_parenthesis_the_claim_steps_over_does_not_negate_it():
+    """ "delete (not overwrite) the key" states "delete the key"; "do not delete the key" does not."""
+    rubric = spec(concepts=[
+        {"id": "law", "label": "law", "gate": True, "follow_up": "?", "claims": ["delete ... key"]},
+    ], model_answer="Delete the key.")
+    assert grade(rubric, "After the commit, delete (not overwrite) the key.").concepts_found
+    assert not grade(rubric, "After the commit, do not delete the key.").concepts_found
+    assert not grade(rubric, "Delete, or rather do not, the key.").concepts_found
+
+
+def test_a_short_spoken_formula_is_an_answer_not_salad():
+    """A follow-up reply such as "Requests in flight equal throughput times mean latency." is a sentence."""
+    result = grade(spec(), "Requests in flight equal throughput times mean latency.")
+    assert not result.details.get("salad")
+
+
+def test_a_quote_is_one_line_without_markdown_backticks():
+    """Evidence is shown inline: a quote spanning lines of a code block is one line, and a code span cut in
+    half leaves no stray backtick."""
+    tokens = tokenize("Add `@task` to the\n    method `load_test`.")
+    assert tokens.quote(0, len(tokens) - 1) == "Add @task to the method load_test"

@@ -1,6 +1,7 @@
 """The safe formula evaluator: arithmetic on a whitelist, and nothing else."""
 
 import math
+import re
 
 import pytest
 
@@ -147,3 +148,67 @@ def test_parsing_is_cached():
 def test_variables_shadow_constants():
     """A variable named e is used instead of Euler's number."""
     assert evaluate("e * 2", {"e": 3}) == 6
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("sqrt(0)", 0),
+        ("sqrt(0.25)", 0.5),
+        ("log(0.5)", math.log(0.5)),
+        ("log(8, 0.5)", -3),
+        ("exp(700)", math.exp(700)),
+        ("round(1.5, 15)", 1.5),
+        ("round(1234, -3)", 1000),
+    ],
+)
+def test_functions_accept_their_whole_domain(formula, expected):
+    """The edges of each function's domain still compute: sqrt(0), logs of numbers below 1 and bases
+    between 0 and 1, exp(700), round() to 15 digits."""
+    assert evaluate(formula, {}) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("sqrt(-0.01)", "sqrt() of a negative number"),
+        ("log(0)", "not positive"),
+        ("log(8, 0)", "log() with base 0"),
+        ("exp(700.5)", "exp() result too large"),
+        ("round(1.5, 16)", "round(): the number of digits must be a whole number between -15 and 15"),
+    ],
+)
+def test_just_outside_a_functions_domain_is_an_error(formula, message):
+    with pytest.raises(ExprError, match=re.escape(message)):
+        evaluate(formula, {})
+
+
+def test_an_error_says_in_which_column():
+    """The message points at the offending part of the formula (columns count from 1)."""
+    with pytest.raises(ExprError, match=re.escape("attribute access (column 5)")):
+        evaluate("x + y.z", {"x": 1})
+
+
+def test_a_parsed_expression_evaluates_again_with_new_values():
+    """evaluate() takes a formula or an expression parsed once, as the calculated grader keeps it."""
+    parsed = parse_expression("x * 2")
+    assert (evaluate(parsed, {"x": 3}), evaluate(parsed, {"x": 5})) == (6, 10)
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [("3 < 3", 0), ("2 < 3", 1), ("3 < 2", 0), ("3 <= 3", 1), ("4 <= 3", 0), ("3 > 3", 0), ("4 > 3", 1),
+     ("3 >= 3", 1), ("2 >= 3", 0), ("3 == 3", 1), ("3 != 3", 0), ("3 != 4", 1)],
+)
+def test_comparisons_at_and_around_equality(formula, expected):
+    assert evaluate(formula, {}) == expected
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [("min()", "min() takes at least 1 argument, got 0"), ("sqrt(1, 2)", "sqrt() takes 1 argument, got 2"),
+     ("log()", "log() takes 1 to 2 arguments, got 0")],
+)
+def test_a_wrong_number_of_arguments_is_named(formula, message):
+    with pytest.raises(ExprError, match=re.escape(message)):
+        evaluate(formula, {})

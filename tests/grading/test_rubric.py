@@ -368,10 +368,10 @@ def test_feedback_lists_every_concept_and_misconception():
     ]
     assert result.misconceptions == [
         {"id": "reboot", "label": "Rebooting fixes nothing", "matched": "reboot the box",
-         "correction": "Find the cause.", "feedback": "Find the cause.", "penalty": 0.25}
+         "correction": "Find the cause.", "feedback": "Find the cause."}
     ]
     assert result.details == {
-        "found_weight": 3.0, "total_weight": 4.0, "penalty": 0.0, "words": 7, "gates_missed": [],
+        "found_weight": 3.0, "total_weight": 4.0, "words": 7, "gates_missed": [],
         "echoed_words": 0,
     }
 
@@ -459,3 +459,13 @@ ACRONYMS = strict(
 def test_plural_acronyms_and_decimal_percentiles_match(text, concepts):
     """ "SLOs" is the plural of "slo", and "P99.9" is one token, not "P99" and a sentence end."""
     assert found(text, ACRONYMS) == concepts
+
+
+def test_a_spec_edited_in_place_is_compiled_again():
+    """The fast lookup of a spec seen before confirms it is still equal, so a dict edited in place (same
+    model answer, other claims) is not served the old compiled form."""
+    spec = strict("Profile the code.", {"id": "profile", "label": "Profile",
+                                        "claims": ["profile (the)? code", "flame graph"]})
+    assert grade(spec, "Read the flame graph.").score == 1.0
+    spec["concepts"][0]["claims"] = ["profile (the)? code"]
+    assert grade(spec, "Read the flame graph.").score == 0.0

@@ -15,43 +15,19 @@ import pytest
 
 from quizsite.questions.corpus import (
     CROSS_MAX,
+    Answer,
     cross_grade,
     grade_answer,
     load_corpus,
-    rubric_items,
     rubric_specs,
 )
-from quizsite.questions.grading.rubric import is_strict
 
-ITEMS = rubric_items()
 SPECS = rubric_specs()
 CORPUS = load_corpus()
 SLUGS = sorted(SPECS)
 
-# Rubrics still in the old format while the conversion is under way: skipped here. This set only shrinks,
-# and must be empty before the branch lands (test_no_question_is_exempt says so).
-NOT_YET_CONVERTED = {
-    "async-cpu-bound-explain",
-    "autoscaling-signal-choice",
-    "backpressure-and-shedding",
-    "cache-invalidation-interview",
-    "cache-stampede-interview",
-    "caching-patterns-interview",
-    "cheaper-inference",
-    "cold-start-warmup",
-    "doubled-cores-small-gain",
-    "dynamic-batching-tuning",
-    "oom-under-load",
-    "retry-storm-postmortem",
-    "should-we-cache-predictions",
-    "stateless-web-tier",
-    "vertical-vs-horizontal",
-}
-
 
 def _check(slug: str, kinds: tuple[str, ...]) -> None:
-    if slug in NOT_YET_CONVERTED:
-        pytest.skip(f"{slug} is not converted to the strict rubric format yet")
     answers = [a for a in CORPUS.get(slug, []) if a.kind in kinds]
     assert answers, f"{slug}: no {'/'.join(kinds)} answers in tests/grading/corpus/"
     failures = []
@@ -62,7 +38,8 @@ def _check(slug: str, kinds: tuple[str, ...]) -> None:
                 f"[{answer.kind} {answer.style}] {graded.score:.2f} {graded.label}: {answer.text[:300]!r}\n    "
                 + "\n    ".join(graded.feedback)
             )
-    assert not failures, f"{slug}: {len(failures)} of {len(answers)} answers off their bar:\n" + "\n".join(failures)
+    summary = f"{slug}: {len(failures)} of {len(answers)} answers off their bar:\n"
+    assert not failures, summary + "\n".join(failures)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -92,10 +69,6 @@ def test_keyword_salad_earns_nothing(slug):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_prompt_pasted_back_fails(slug):
     """The question's own prompt, pasted back as the answer, scores < 0.3."""
-    if slug in NOT_YET_CONVERTED:
-        pytest.skip(f"{slug} is not converted to the strict rubric format yet")
-    from quizsite.questions.corpus import Answer
-
     graded = grade_answer(SPECS[slug], Answer(slug, "echo", "", SPECS[slug]["prompt"]))
     assert graded.ok, (graded.score, graded.feedback)
 
@@ -103,19 +76,11 @@ def test_prompt_pasted_back_fails(slug):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_no_other_model_answer_passes(slug):
     """No other question's model answer scores >= 0.5 on this rubric."""
-    if slug in NOT_YET_CONVERTED:
-        pytest.skip(f"{slug} is not converted to the strict rubric format yet")
     best, source = cross_grade(slug, SPECS)
     assert best < CROSS_MAX, f"{source}'s model answer scores {best:.2f} on {slug}"
 
 
-def test_exemptions_are_honest():
-    """NOT_YET_CONVERTED lists exactly the rubrics still in the old format."""
-    old = {slug for slug, item in ITEMS.items() if not is_strict(item)}
-    assert NOT_YET_CONVERTED == old, {"converted, remove": NOT_YET_CONVERTED - old, "old, add": old - NOT_YET_CONVERTED}
-
-
-def test_no_question_is_exempt():
-    """Every rubric question is converted and has its corpus entry: nothing is skipped."""
-    assert not NOT_YET_CONVERTED, f"{len(NOT_YET_CONVERTED)} rubrics not converted yet"
+def test_every_rubric_question_has_its_corpus_entry():
+    """Every rubric question is in the corpus, and every corpus entry is a rubric question."""
     assert sorted(set(SLUGS) - set(CORPUS)) == []
+    assert sorted(set(CORPUS) - set(SLUGS)) == []

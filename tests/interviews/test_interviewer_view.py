@@ -113,3 +113,20 @@ def test_after_the_end_the_page_links_to_the_scorecard_and_stops_polling(client,
     html = client.get(url(interview, "interviews-interviewer")).content.decode()
     assert url(interview, "interviews-interviewer-scorecard") in html
     assert "every 2s" not in html
+
+
+def test_the_automatic_score_follows_the_candidates_latest_save(client, learner_client, interview):
+    """The polled panel carries the current question's scores out of band: after the candidate saves a
+    graded answer the interviewer's "Automatic" is that grade, not the 0% the page was loaded with."""
+    page = client.get(url(interview, "interviews-interviewer")).content.decode()
+    assert '<dd data-auto-score>0%</dd>' in page
+    item = interview.current_item()
+    text = {"hand-measure": "A percentile of latency: tail latency hurts many users.",
+            "hand-diagnose": "Check cpu usage, then a flame graph, then cache the slow calls."}[item.question.slug]
+    learner_client.post(reverse("interviews-save", args=[interview.pk]), {"text": text, "position": 1})
+    live = client.get(url(interview, "interviews-interviewer-live") + "?shown=1").content.decode()
+    item.refresh_from_db()
+    auto = item.score().auto
+    assert auto > 0
+    marks = live[live.index('<div id="marks" hx-swap-oob="innerHTML">'):]
+    assert f"<dd data-auto-score>{round(auto * 100)}%</dd>" in marks

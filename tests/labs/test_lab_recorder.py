@@ -140,3 +140,25 @@ def test_figures_keep_microseconds_and_three_decimals():
         assert (numbers["min_ms"], numbers["max_ms"], numbers["mean_ms"]) == (1.234, 1.5, 1.367)
         assert numbers["rps"] == 0.667
     assert summary["duration_s"] == 3.0 and endpoint["failures"] == 1
+
+
+def test_a_short_second_counts_its_own_length():
+    """A tick that comes early after a late one closes a slice shorter than a second: RPS is per second of
+    that slice (10 requests in 0.5 s is 20/s), and an instant slice does not divide by zero."""
+    recorder = Recorder()
+    for _ in range(10):
+        recorder.record("GET /", 5.0, failed=False)
+    assert recorder.sample(0.5)["rps"] == 20
+    assert recorder.sample(0.0)["rps"] == 0
+
+
+def test_a_summary_keeps_endpoint_names_with_spaces_and_short_durations():
+    """Locust names may hold spaces ("predict (batch)"): only the first space splits off the method. The
+    duration is kept to the millisecond and a run shorter than a second still counts per second."""
+    recorder = Recorder()
+    for _ in range(10):
+        recorder.record("POST predict (batch)", 5.0, failed=False)
+    summary = recorder.summary(duration_s=0.5004)
+    assert (summary["endpoints"][0]["method"], summary["endpoints"][0]["name"]) == ("POST", "predict (batch)")
+    assert summary["duration_s"] == 0.5 and summary["rps"] == pytest.approx(19.984, abs=0.001)
+    assert recorder.summary(duration_s=2.3456)["duration_s"] == 2.346

@@ -113,3 +113,13 @@ def test_needs_run_follows_the_spec_on_save():
     checkpoint.save()
     checkpoint.refresh_from_db()
     assert not checkpoint.needs_run
+
+
+def test_a_fluent_wrong_answer_is_named_quoted_and_corrected(client):
+    """The page quotes the learner's wrong claim, names it and states the right one, under "Not yet"."""
+    answer = "P99 is the average latency of the slowest 1% of requests."
+    body = client.post(reverse("questions-answer", args=["what-is-p99"]), {"answer": answer}).content.decode()
+    assert "Not yet" in body
+    assert "You said “average latency of the slowest”" in body
+    assert "P99 is not an average of anything" in body and "P99 is a percentile" in body
+    assert "(core point)" in body

@@ -148,3 +148,21 @@ def test_exam_answer_through_htmx_moves_the_whole_page_on(learner_client):
     assert attempt.quiz.ordered_questions()[0].is_choice  # so "a" is a valid answer
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("quizzes-attempt-question", args=[attempt.pk, 2])
+
+
+def test_exam_mode_says_save_and_next_and_confirms_the_save(learner_client):
+    """In an exam the button says what it does ("Save and next"; "Save answer" on the last question), and
+    the next question confirms the previous answer was saved; practice keeps "Check answer"."""
+    attempt = start(learner_client, mode="exam")
+    total = len(attempt.quiz.ordered_questions())
+    first = learner_client.get(reverse("quizzes-attempt-question", args=[attempt.pk, 1])).content.decode()
+    assert "Save and next" in first and "Check answer" not in first
+    moved = learner_client.post(reverse("quizzes-attempt-question", args=[attempt.pk, 1]), {"answer": "a"},
+                                follow=True)
+    assert moved.redirect_chain[-1][0] == reverse("quizzes-attempt-question", args=[attempt.pk, 2])
+    assert "Answer to question 1 saved." in moved.content.decode()
+    last = learner_client.get(reverse("quizzes-attempt-question", args=[attempt.pk, total])).content.decode()
+    assert "Save answer" in last and "Save and next" not in last
+    practice = start(learner_client)
+    page = learner_client.get(reverse("quizzes-attempt-question", args=[practice.pk, 1])).content.decode()
+    assert "Check answer" in page and "Save and next" not in page

@@ -11,6 +11,8 @@ PRODUCTION_ENV = {
     "HTTPS": "1",
     "SECRET_KEY": "x9!kz2" * 12,
     "ALLOWED_HOSTS": "breakingpoint.example.com",
+    # Password reset mails need a real mail server in production (console mail fails the deploy check).
+    "EMAIL_URL": "smtp+tls://breakingpoint:secret@smtp.example.com:587",
 }
 
 
@@ -42,3 +44,11 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db):
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+def test_check_deploy_refuses_console_mail_in_production():
+    """Without EMAIL_URL a production site could not send password resets: the deploy check says so."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "mail.E001" in result.stdout + result.stderr

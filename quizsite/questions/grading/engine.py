@@ -68,15 +68,34 @@ def _compile(spec: dict) -> Any:
     return TYPES[spec["type"]].compile(spec)
 
 
+# Specs seen recently, found by a cheap summary and confirmed by deep equality (a C-level comparison about
+# ten times cheaper than the canonical JSON that _SpecKey needs): every grade looks its spec up, and a
+# question's spec arrives as a new dict on each request.
+_RECENT: dict[tuple, list[tuple[dict, Any]]] = {}
+RECENT_LIMIT = 2048
+
+
+def _summary(spec: dict) -> tuple:
+    return (len(spec), *(str(spec.get(key, ""))[:200] for key in ("type", "model_answer", "answer", "formula")))
+
+
 def compile_spec(spec: dict) -> Any:
     """The spec checked and compiled for grading (cached); SpecError listing every problem otherwise."""
     if not isinstance(spec, dict):
         raise SpecError("spec: must be a mapping")
+    summary = _summary(spec)
+    for seen, compiled in _RECENT.get(summary, ()):
+        if seen == spec:
+            return compiled
     try:
         text = json.dumps(spec, sort_keys=True, default=repr, ensure_ascii=False)
     except (TypeError, ValueError):
         return _compile(spec)
-    return _compile_cached(_SpecKey(spec, text))
+    compiled = _compile_cached(_SpecKey(spec, text))
+    if sum(len(v) for v in _RECENT.values()) >= RECENT_LIMIT:
+        _RECENT.clear()
+    _RECENT.setdefault(summary, []).append((json.loads(text), compiled))  # a copy: later edits to spec miss
+    return compiled
 
 
 def grade(spec: dict, response: Any, variables: dict | None = None) -> Grade:

@@ -318,15 +318,6 @@ def compile_claim(text: str, vocabulary: Vocabulary) -> Claim:
     return Claim(text, tuple(elements), frozenset(required), needs)
 
 
-def literal_claim(text: str, vocabulary: Vocabulary) -> Claim:
-    """An old-format phrasing: its words in order, no pattern syntax and no lone-word rule."""
-    atoms = _atoms(text)
-    if not atoms:
-        raise ClaimError("has no words to match")
-    elements = tuple(Element(((vocabulary.add(atom),),), GAP) for atom in atoms)
-    return Claim(text, elements, frozenset(e.alternatives[0][0] for e in elements))
-
-
 class Positions:
     """Where each claim token occurs in one answer; tokens copied from the prompt (`blocked`) are left
     out, so they can never be evidence."""
@@ -368,8 +359,15 @@ class Positions:
         start, end = used[0], used[-1]
         negated = tokens.negated_before[start] or tokens.negated_after[end]
         if not negated and end - start + 1 > len(used):
+            # a negator between the claim's words negates it, unless it sits in a parenthesis the claim
+            # steps over: "delete (not overwrite) the key"
             inside = set(used)
-            negated = any(tokens.negator[j] for j in range(start + 1, end) if j not in inside)
+            groups = tokens.groups
+            negated = any(
+                tokens.negator[j] and groups[j] in (0, groups[end])
+                for j in range(start + 1, end)
+                if j not in inside
+            )
         return Occurrence(start, end, negated)
 
     def _walk(
@@ -426,6 +424,5 @@ __all__ = [
     "Vocabulary",
     "compile_claim",
     "key_of",
-    "literal_claim",
     "parse_claim",
 ]

@@ -7,8 +7,7 @@ the answer, within one sentence, not negated, and not copied from the question's
 bag of keywords without sentences earns nothing. "Correct" needs every gate, no misconception and a score
 at or above the correct threshold.
 
-A rubric whose concepts use `claims` is in the strict format (content/README.md) and is checked strictly;
-the old format (`phrasings`) still loads until every rubric is converted.
+The format and its rules are in content/README.md; validate() enforces them, naming every broken field.
 """
 
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from quizsite.questions.grading.matcher import (
     Positions,
     Vocabulary,
     compile_claim,
-    literal_claim,
 )
 from quizsite.questions.grading.result import Grade, Verdict
 from quizsite.questions.grading.text import FUNCTION_WORDS, Tokens, tokenize
@@ -31,7 +29,6 @@ from quizsite.questions.grading.text import FUNCTION_WORDS, Tokens, tokenize
 MAX_ANSWER_CHARS = 10_000
 MAX_CLAIM_CHARS = 400
 DEFAULT_WEIGHT = 1.0
-DEFAULT_PENALTY = 0.25
 GATE_CAP = 0.4
 MISCONCEPTION_CAP = 0.3
 MIN_MISCONCEPTIONS = 3
@@ -44,14 +41,17 @@ ECHO_RUN = 4  # a run of this many tokens copied from the prompt earns nothing
 # function word and no note punctuation (, : ; new line) between them. Chosen on the corpus (51 salads,
 # 408 strong/partial/wrong answers incl. 51 note-style bullets): 0 missed, 0 false, and every neighbouring
 # setting (run 5-6, share 0.4-0.6, function 0.2-0.25) is also 0/0 - see tests/grading/test_salad.py.
+SALAD_GLUE = frozenset({"equal", "equals", "times", "plus", "minus", "divided", "multiplied"})  # spoken maths
 SALAD_MIN_CONTENT = 5
 SALAD_MAX_FUNCTION = 0.2
 SALAD_RUN = 6
 SALAD_SHARE = 0.5
-CONCEPT_KEYS = {"id", "label", "weight", "gate", "claims", "phrasings", "feedback", "follow_up"}
-MISCONCEPTION_KEYS = {"id", "label", "claims", "phrasings", "penalty", "feedback", "correction"}
-STRICT_CONCEPT_KEYS = CONCEPT_KEYS - {"phrasings"}
-STRICT_MISCONCEPTION_KEYS = MISCONCEPTION_KEYS - {"phrasings", "penalty"}
+CONCEPT_KEYS = {"id", "label", "weight", "gate", "claims", "feedback", "follow_up"}
+MISCONCEPTION_KEYS = {"id", "label", "claims", "feedback", "correction"}
+OLD_FIELDS = {
+    "phrasings": " (phrasings were replaced by claims: see content/README.md)",
+    "penalty": " (a stated misconception caps the score at 0.3)",
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,6 @@ class Concept:
 class Misconception:
     id: str
     label: str
-    penalty: float
     feedback: str
     claims: tuple[Claim, ...]
     correction: str = ""
@@ -83,7 +82,6 @@ class RubricSpec:
     correct: float
     partial: float
     vocabulary: Vocabulary
-    strict: bool = False
     prompt: str = ""
     prompt_grams: frozenset[tuple[str, ...]] = frozenset()
 
@@ -102,16 +100,10 @@ class RubricSpec:
         raise SpecError([f"concepts: no concept {concept_id!r}"])
 
 
-def is_strict(spec: dict) -> bool:
-    """A rubric in the new format: any concept or misconception written with `claims`."""
-    items = [*(spec.get("concepts") or []), *(spec.get("misconceptions") or [])]
-    return any(isinstance(item, dict) and "claims" in item for item in items)
-
-
 # ---- validation ----
 
 
-def _validate_claims(claims: Any, path: str, strict: bool) -> list[str]:
+def _validate_claims(claims: Any, path: str) -> list[str]:
     if not isinstance(claims, list) or not claims:
         return [f"{path}: must be a non-empty list of claims"]
     errors: list[str] = []
@@ -125,7 +117,7 @@ def _validate_claims(claims: Any, path: str, strict: bool) -> list[str]:
             errors.append(f"{where}: too long ({len(claim)} characters); keep a claim to a short phrase")
             continue
         try:
-            compile_claim(claim, Vocabulary()) if strict else literal_claim(claim, Vocabulary())
+            compile_claim(claim, Vocabulary())
         except ClaimError as error:
             errors.append(f"{where}: {claim!r} {error}")
         if claim.strip().casefold() in seen:
@@ -134,28 +126,21 @@ def _validate_claims(claims: Any, path: str, strict: bool) -> list[str]:
     return errors
 
 
-def _validate_items(spec: dict, key: str, strict: bool, seen: set[str]) -> list[str]:
+def _validate_items(spec: dict, key: str, seen: set[str]) -> list[str]:
     concepts = key == "concepts"
     items = spec.get(key)
-    if items is None and not concepts and not strict:
-        return []
     if not isinstance(items, list) or (concepts and not items):
         return [f"{key}: must be a list of {key}, each with id, label and claims"]
-    allowed = (STRICT_CONCEPT_KEYS if concepts else STRICT_MISCONCEPTION_KEYS) if strict else (
-        CONCEPT_KEYS - {"claims"} if concepts else MISCONCEPTION_KEYS - {"claims", "correction"}
-    )
-    claims_key = "claims" if strict else "phrasings"
+    allowed = CONCEPT_KEYS if concepts else MISCONCEPTION_KEYS
     errors: list[str] = []
     for index, item in enumerate(items):
         path = checks.at(key, index)
         if not isinstance(item, dict):
-            errors.append(f"{path}: must be a mapping with id, label and {claims_key}")
+            errors.append(f"{path}: must be a mapping with id, label and claims")
             continue
         for field in item:
             if field not in allowed:
-                hint = " (a strict rubric writes claims, not phrasings)" if field == "phrasings" else ""
-                hint = hint or (" (a stated misconception caps the score at 0.3)" if field == "penalty" else "")
-                errors.append(f"{checks.at(path, str(field))}: unknown field{hint}")
+                errors.append(f"{checks.at(path, str(field))}: unknown field{OLD_FIELDS.get(field, '')}")
         errors += checks.text(item, "id", path) + checks.text(item, "label", path)
         if isinstance(item.get("id"), str):
             if item["id"] in seen:
@@ -166,18 +151,16 @@ def _validate_items(spec: dict, key: str, strict: bool, seen: set[str]) -> list[
             errors += checks.number(item, "weight", path, required=False, above=0)
             if "gate" in item and not isinstance(item["gate"], bool):
                 errors.append(f"{path}.gate: must be true or false")
-            errors += checks.text(item, "follow_up", path, required=strict and item.get("gate") is True)
+            errors += checks.text(item, "follow_up", path, required=item.get("gate") is True)
         else:
-            if not strict:
-                errors += checks.number(item, "penalty", path, required=False, above=0, maximum=1)
-            errors += checks.text(item, "correction", path, required=strict)
-        errors += _validate_claims(item.get(claims_key), checks.at(path, claims_key), strict)
-    if strict and concepts and not any(isinstance(i, dict) and i.get("gate") is True for i in items):
+            errors += checks.text(item, "correction", path)
+        errors += _validate_claims(item.get("claims"), checks.at(path, "claims"))
+    if concepts and not any(isinstance(i, dict) and i.get("gate") is True for i in items):
         errors.append("concepts: mark at least one concept `gate: true` (the core point of the answer)")
-    if strict and not concepts and len(items) < MIN_MISCONCEPTIONS:
+    if not concepts and len(items) < MIN_MISCONCEPTIONS:
         errors.append(
-            f"misconceptions: needs at least {MIN_MISCONCEPTIONS} (the inverted definition, the swapped roles "
-            f"or direction, the classic wrong formula or tool claim), found {len(items)}"
+            f"misconceptions: needs at least {MIN_MISCONCEPTIONS} (the inverted definition, the swapped "
+            f"roles or direction, the classic wrong formula or tool claim), found {len(items)}"
         )
     return errors
 
@@ -199,12 +182,11 @@ def _validate_thresholds(spec: dict) -> list[str]:
 
 
 def validate(spec: dict) -> list[str]:
-    strict = is_strict(spec)
     seen: set[str] = set()
     errors = checks.text(spec, "model_answer", "")
     errors += checks.text(spec, "prompt", "", required=False)
-    errors += _validate_items(spec, "concepts", strict, seen)
-    errors += _validate_items(spec, "misconceptions", strict, seen)
+    errors += _validate_items(spec, "concepts", seen)
+    errors += _validate_items(spec, "misconceptions", seen)
     errors += _validate_thresholds(spec)
     if errors:
         return errors
@@ -218,7 +200,7 @@ def validate(spec: dict) -> list[str]:
             f"model_answer: scores {model.score:.2f} ({model.label}) against its own rubric ({why}); "
             "add claims that match it"
         )
-    if strict and rubric.prompt:
+    if rubric.prompt:
         echo = grade(rubric, rubric.prompt)
         if echo.score >= MAX_PROMPT_ECHO:
             found = ", ".join(repr(c["id"]) for c in echo.concepts_found)
@@ -247,13 +229,10 @@ def _grams(text: str) -> frozenset[tuple[str, ...]]:
 
 def compile(spec: dict) -> RubricSpec:
     """The validated spec as a RubricSpec, with every claim compiled into vocabulary ids."""
-    strict = is_strict(spec)
     vocabulary = Vocabulary()
-    key = "claims" if strict else "phrasings"
-    make = compile_claim if strict else literal_claim
 
     def claims(texts: list[str]) -> tuple[Claim, ...]:
-        return tuple(make(text, vocabulary) for text in texts)
+        return tuple(compile_claim(text, vocabulary) for text in texts)
 
     concepts = tuple(
         Concept(
@@ -261,7 +240,7 @@ def compile(spec: dict) -> RubricSpec:
             c["label"].strip(),
             float(c.get("weight", DEFAULT_WEIGHT)),
             (c.get("feedback") or "").strip(),
-            claims(c[key]),
+            claims(c["claims"]),
             c.get("gate") is True,
             (c.get("follow_up") or "").strip() or None,
         )
@@ -271,12 +250,11 @@ def compile(spec: dict) -> RubricSpec:
         Misconception(
             m["id"],
             m["label"].strip(),
-            float(m.get("penalty", DEFAULT_PENALTY)),
             (m.get("feedback") or "").strip(),
-            claims(m[key]),
+            claims(m["claims"]),
             (m.get("correction") or "").strip(),
         )
-        for m in spec.get("misconceptions") or ()
+        for m in spec["misconceptions"]
     )
     thresholds = {**DEFAULT_THRESHOLDS, **(spec.get("thresholds") or {})}
     prompt = (spec.get("prompt") or "").strip()
@@ -287,7 +265,6 @@ def compile(spec: dict) -> RubricSpec:
         float(thresholds["correct"]),
         float(thresholds["partial"]),
         vocabulary,
-        strict,
         prompt,
         _grams(prompt),
     )
@@ -324,7 +301,9 @@ def is_salad(tokens: Tokens) -> bool:
     """A bag of keywords: enough content words, hardly any function words, and most content sitting in
     long runs with no function word. Short bullet fragments and terse sentences are not salad."""
     kinds = tokens.kinds
-    content = [k != "o" and not (k == "w" and w in FUNCTION_WORDS) for k, w in zip(kinds, tokens.words)]
+    content = [
+        k != "o" and not (k == "w" and (w in FUNCTION_WORDS or w in SALAD_GLUE)) for k, w in zip(kinds, tokens.words)
+    ]
     n_content = sum(content)
     if n_content < SALAD_MIN_CONTENT:
         return False
@@ -386,7 +365,10 @@ def _read(spec: RubricSpec, response: str, grams: frozenset[tuple[str, ...]]) ->
     return _Read(tokens, Positions(tokens, spec.vocabulary, blocked), is_salad(tokens), len(blocked))
 
 
-def _misconceptions(spec: RubricSpec, read: _Read) -> tuple[list[dict], list[str], tuple[tuple[int, int], ...]]:
+Spans = tuple[tuple[int, int], ...]
+
+
+def _misconceptions(spec: RubricSpec, read: _Read) -> tuple[list[dict], list[str], Spans]:
     """The misconceptions stated, their feedback lines and the token spans that state them."""
     present: list[dict] = []
     lines: list[str] = []
@@ -405,7 +387,6 @@ def _misconceptions(spec: RubricSpec, read: _Read) -> tuple[list[dict], list[str
                 "matched": quote,
                 "correction": misconception.correction,
                 "feedback": right,
-                "penalty": misconception.penalty,
             }
         )
         lines.append(f"⚠ You said “{quote}”: {misconception.label}." + (f" {right}" if right else ""))
@@ -460,20 +441,13 @@ def grade(spec: RubricSpec, response: Any) -> Grade:
     raw = found_weight / spec.total_weight
     gates_missed = [c for c in missed if c["gate"]]
     gates_denied = [c for c in gates_missed if c.get("negated")]
-    if spec.strict:
-        penalty = 0.0
-        score = raw
-        if gates_missed:
-            score = min(score, GATE_CAP)
-            lines.append(f"Without the core point the score is capped at {GATE_CAP:.0%}.")
-        if gates_denied:  # denying the core point is a wrong claim too
-            score = min(score, MISCONCEPTION_CAP)
-        if present or gates_denied:
-            score = min(score, MISCONCEPTION_CAP)
-            lines.append(f"A wrong claim caps the score at {MISCONCEPTION_CAP:.0%}.")
-    else:
-        penalty = sum(m["penalty"] for m in present)
-        score = raw - penalty
+    score = raw
+    if gates_missed:
+        score = min(score, GATE_CAP)
+        lines.append(f"Without the core point the score is capped at {GATE_CAP:.0%}.")
+    if present or gates_denied:  # denying the core point is a wrong claim too
+        score = min(score, MISCONCEPTION_CAP)
+        lines.append(f"A wrong claim caps the score at {MISCONCEPTION_CAP:.0%}.")
     score = round(min(1.0, max(0.0, score)), 4)
     if score >= spec.correct and not gates_missed and not present:
         verdict = Verdict.CORRECT
@@ -488,7 +462,6 @@ def grade(spec: RubricSpec, response: Any) -> Grade:
     details = {
         "found_weight": found_weight,
         "total_weight": spec.total_weight,
-        "penalty": penalty,
         "words": len(read.tokens),
         "gates_missed": [c["id"] for c in gates_missed],
         "echoed_words": read.echoed,
@@ -531,8 +504,10 @@ def grade_concept(spec: RubricSpec, concept_id: str, response: Any) -> Grade:
     missed: list[dict] = []
     if occurrence:
         quote = read.tokens.quote(occurrence.start, occurrence.end)
-        found.append({"id": concept.id, "label": concept.label, "weight": concept.weight, "gate": concept.gate,
-                      "matched": quote})
+        found.append(
+            {"id": concept.id, "label": concept.label, "weight": concept.weight, "gate": concept.gate,
+             "matched": quote}
+        )
         lines.append(f"✓ {concept.label} — you said “{quote}”")
     else:
         entry = _missed_entry(concept)
@@ -549,4 +524,5 @@ def grade_concept(spec: RubricSpec, concept_id: str, response: Any) -> Grade:
     verdict = Verdict.CORRECT if occurrence and not present else Verdict.INCORRECT
     label = label_for(verdict, score)
     details = {"concept": concept.id, "words": len(read.tokens), "echoed_words": read.echoed}
-    return Grade(score, verdict, [label + ".", *lines], expected, found, missed, present, details, label=label)
+    feedback = [label + ".", *lines]
+    return Grade(score, verdict, feedback, expected, found, missed, present, details, label=label)

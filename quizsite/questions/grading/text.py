@@ -53,6 +53,9 @@ POST_NEGATORS = frozenset(
 # "X is not needed", "X does not help": an auxiliary and "not" after a claim negate it.
 _AUXILIARIES = frozenset("is are was were be does do did will would can could should".split())
 _ADVERBS = frozenset("still also really actually simply just necessarily always".split())  # "is still not"
+# A clause begun by one of these ends where the main clause's subject comes ("if X is not there it fetches").
+SUBORDINATORS = frozenset("if when whenever once unless until because since while before after".split())
+SUBJECTS = frozenset("it they we i you he she".split())
 CLAUSE_WORDS = frozenset(
     """
     but however although though whereas while unless because since so then otherwise except instead rather
@@ -172,6 +175,7 @@ class Tokens:
     sentences: tuple[int, ...]
     clauses: tuple[int, ...]
     segments: tuple[int, ...]  # pieces between punctuation that structures notes (, : ; new lines), for salad
+    groups: tuple[int, ...]  # the innermost parenthesis a token is in (0: none)
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     negator: tuple[bool, ...]  # the token negates what follows it (in scope)
@@ -183,8 +187,10 @@ class Tokens:
         return len(self.keys)
 
     def quote(self, start: int, end: int) -> str:
-        """The learner's own characters from token `start` to token `end`, inclusive."""
-        return self.text[self.starts[start] : self.ends[end]].strip()
+        """The learner's own characters from token `start` to token `end`, inclusive, shown on one line and
+        without the backticks of Markdown code (a quote may cut a code span in half)."""
+        quoted = self.text[self.starts[start] : self.ends[end]].replace("`", "")
+        return _LINE_BREAKS.sub(" ", quoted).strip()
 
 
 class _FoldTable(dict[int, str]):
@@ -533,6 +539,7 @@ def key_of(kind: str, word: str) -> str:
     return stem(word) if kind == "w" else word
 
 
+_LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
 _QUOTES_AND_PARENS = frozenset('()"“”')
 
 
@@ -545,36 +552,54 @@ def tokenize(text: str) -> Tokens:
     sentences: list[int] = []
     clauses: list[int] = []
     segments: list[int] = []
+    groups: list[int] = []
     starts: list[int] = []
     ends: list[int] = []
     sentence = clause = segment = articles = 0
+    opened: list[int] = []  # the parentheses open here, innermost last
+    parens = 0
+    subordinate = False  # the clause began with "if", "when"...: its subject pronoun starts the main clause
+    in_clause = 0
     for kind, value, start, end in raw:
         if kind == "sentence":
             sentence += 1
             clause += 1
             segment += 1
+            opened, subordinate, in_clause = [], False, 0
             continue
         if kind == "clause":
             clause += 1
             segment += value not in _QUOTES_AND_PARENS
+            if value in "([":
+                parens += 1
+                opened.append(parens)
+            elif value in ")]" and opened:
+                opened.pop()
+            subordinate, in_clause = False, 0
             continue
         if kind == "w" and value in ARTICLES:
             articles += 1
             continue
         if kind == "w" and value in CLAUSE_WORDS:
             clause += 1
+            subordinate, in_clause = value in SUBORDINATORS, 0
+        elif subordinate and in_clause >= 2 and kind == "w" and value in SUBJECTS:
+            clause += 1  # "if the key is not there | it fetches from the database"
+            subordinate, in_clause = False, 0
+        in_clause += 1
         kinds.append(kind)
         words.append(value)
         sentences.append(sentence)
         clauses.append(clause)
         segments.append(segment)
+        groups.append(opened[-1] if opened else 0)
         if offsets is None:
             starts.append(start)
             ends.append(end)
         else:
             starts.append(offsets[start] if start < len(offsets) else len(text))
             ends.append(offsets[end - 1] + 1 if 0 < end <= len(offsets) else len(text))
-    keys = [key_of(k, w) for k, w in zip(kinds, words)]
+    keys = [stem(w) if k == "w" else w for k, w in zip(kinds, words)]  # key_of, inlined: it runs per token
     negator = _negators(words, kinds, sentences)
     before, after = _negation(words, clauses, negator)
     return Tokens(
@@ -585,6 +610,7 @@ def tokenize(text: str) -> Tokens:
         tuple(sentences),
         tuple(clauses),
         tuple(segments),
+        tuple(groups),
         tuple(starts),
         tuple(ends),
         tuple(negator),
@@ -629,7 +655,8 @@ def _negation(
     n = len(words)
     before = [False] * n
     active: list[int] = []
-    for i in range(n):
+    first = negator.index(True) if True in negator else n  # nothing before the first negator is negated
+    for i in range(first, n):
         if i and clauses[i] != clauses[i - 1]:
             active = []
         if words[i] in ("and", "or", "but") and active:
@@ -639,17 +666,18 @@ def _negation(
         if negator[i]:
             active.append(i)
     after = [False] * n
-    for i in range(n):
-        for j in range(i + 1, min(n, i + 5)):
-            if clauses[j] != clauses[i]:
-                break
-            if words[j] in POST_NEGATORS or (
-                words[j] == "not"
-                and (
-                    words[j - 1] in _AUXILIARIES
-                    or (words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
-                )
-            ):
+    for j, word in enumerate(words):
+        if word in POST_NEGATORS or (
+            word == "not"
+            and j
+            and (
+                words[j - 1] in _AUXILIARIES
+                or (j > 1 and words[j - 1] in _ADVERBS and words[j - 2] in _AUXILIARIES)
+            )
+        ):
+            # a claim ending up to 4 tokens before it, in its clause, is negated
+            for i in range(j - 1, max(-1, j - 5), -1):
+                if clauses[i] != clauses[j]:
+                    break
                 after[i] = True
-                break
     return tuple(before), tuple(after)
