@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from quizsite.cards.models import Deck, PersonalCard, front_digest, normalise_tags
 from quizsite.cards.services import MAX_BACK, MAX_FRONT, CardFilter, FlashCard
+from quizsite.lib.text import forbidden_character
 from quizsite.questions.models import Topic
 
 MAX_ROWS = 2000
@@ -142,6 +143,10 @@ def _row_problem(cells: list[str]) -> str:
         return "expected front, back and optional tags, but found only one column"
     if len(cells) > 3:
         return f"expected at most 3 columns (front, back, tags), found {len(cells)}"
+    for name, cell in zip(("front", "back", "tags"), cells):
+        found = forbidden_character(cell)
+        if found:
+            return f"the {name} contains a control character ({found}); remove it"
     front, back = cells[0], cells[1]
     if not front:
         return "the front is empty"
