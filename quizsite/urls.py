@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from quizsite.accounts import api as accounts_api
 from quizsite.journey import views as journey_views
+from quizsite.accounts.throttles import LOGIN, throttled
 from quizsite.questions import api as questions_api
 from quizsite.questions import views as questions_views
 from quizsite.quizzes import api as quizzes_api
@@ -57,6 +58,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/login/", throttled(LOGIN)(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

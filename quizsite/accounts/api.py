@@ -3,11 +3,14 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.views import APIView
 
+from quizsite.accounts.throttles import LOGIN
+from quizsite.throttling import AnonThrottle
 
-class TokenThrottle(AnonRateThrottle):
+
+class TokenThrottle(AnonThrottle):
     scope = "auth_token"
 
 
@@ -22,7 +25,14 @@ class ObtainToken(APIView):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request):
+        username = str(request.data.get("username", "")) if isinstance(request.data, dict) else ""
+        lockout = LOGIN.lockout(request, username)
+        if lockout is not None:
+            raise Throttled(wait=lockout.retry_after_s, detail=lockout.message)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            LOGIN.record(request, username)
+            raise ValidationError(serializer.errors)
+        LOGIN.clear_username(request, username)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})

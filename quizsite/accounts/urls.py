@@ -2,10 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from quizsite.accounts import views
+from quizsite.accounts.throttles import LOGIN, SIGNUP, throttled
 
 urlpatterns = [
-    path("signup/", views.signup, name="accounts-signup"),
-    path("login/", auth_views.LoginView.as_view(), name="accounts-login"),
+    path("signup/", throttled(SIGNUP, every_attempt=True)(views.signup), name="accounts-signup"),
+    path("login/", throttled(LOGIN)(auth_views.LoginView.as_view()), name="accounts-login"),
     path("logout/", auth_views.LogoutView.as_view(), name="accounts-logout"),
     path(
         "password/",

@@ -6,7 +6,6 @@ from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
@@ -22,13 +21,14 @@ from quizsite.quizzes.serializers import (
     StartAttemptSerializer,
 )
 from quizsite.quizzes.services import Learner, answer_in_attempt, submit_answer
+from quizsite.throttling import AnonThrottle, UserThrottle
 
 
-class GradeAnonThrottle(AnonRateThrottle):
+class GradeAnonThrottle(AnonThrottle):
     scope = "grade_anon"
 
 
-class GradeUserThrottle(UserRateThrottle):
+class GradeUserThrottle(UserThrottle):
     scope = "grade_user"
 
 
