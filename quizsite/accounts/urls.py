@@ -13,6 +13,9 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),
         name="accounts-password-change",
     ),
+    path("security/", views.security, name="accounts-security"),
+    path("security/tokens/revoke", views.token_revoke, name="accounts-token-revoke"),
+    path("security/logout-everywhere", views.logout_everywhere, name="accounts-logout-everywhere"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="accounts-password-change-done"),
     # accounts-password-reset-
     path(
