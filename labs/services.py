@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from labs.loader import caps_from_settings
@@ -12,7 +14,7 @@ from quizsite.lib.idempotency import clean_idempotency_key
 from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import validate_request
 from quizsite.questions.flags import FlagTarget, response_text
-from quizsite.questions.grading import Grade
+from quizsite.questions.grading import Grade, Verdict
 from quizsite.questions.models import AnswerSource, Question
 from quizsite.questions.signals import answer_graded
 from quizsite.quizzes.services import jsonable_response
@@ -86,21 +88,60 @@ def question_variables(run: LabRun, question: Question) -> dict[str, float]:
     return values
 
 
+@dataclass(frozen=True)
+class CheckpointState:
+    """How far a learner is with one checkpoint question of one run."""
+
+    used: int
+    solved: bool
+
+    @property
+    def left(self) -> int:
+        return max(settings.LAB_CHECKPOINT_ATTEMPTS - self.used, 0)
+
+    @property
+    def revealed(self) -> bool:
+        """The expected value and the explanation show once the question is solved or out of attempts."""
+        return self.solved or self.left == 0
+
+    def shown(self, grade: Grade) -> Grade:
+        """The grade as the learner may see it now."""
+        if self.revealed or not grade.counts_as_attempt:
+            return grade
+        plural = "attempt" if self.left == 1 else "attempts"
+        return grade.withheld(f"{self.left} {plural} left on this run; the expected value and the explanation "
+                              f"are shown after your last attempt.")
+
+
+def checkpoint_state(run: LabRun, question: Question) -> CheckpointState:
+    verdicts = list(run.answers.filter(question=question).values_list("verdict", flat=True))
+    return CheckpointState(used=len(verdicts), solved=str(Verdict.CORRECT) in verdicts)
+
+
 def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
                       now: datetime, idempotency_key: str = "") -> tuple[Grade, LabAnswer | None]:
     """Grade an answer against the run's numbers and store it with the run. Invalid input is not stored.
-    A retry with the same idempotency key returns the answer already stored (runs are the learner's own)."""
+    A retry with the same idempotency key returns the answer already stored (runs are the learner's own).
+    Each question allows LAB_CHECKPOINT_ATTEMPTS answers per run (a solved one, none more): the grade comes
+    back as the learner may see it, without the expected value until the last attempt or a correct one."""
     variables = question_variables(run, question)
     key = clean_idempotency_key(idempotency_key)
     stored = LabAnswer.objects.filter(run=run, question=question, user=user, idempotency_key=key).first() \
         if key else None
     if stored is not None:
-        return Grade.from_dict(stored.grade), stored
-    result = question.grade(response, variables or None)
-    if not result.counts_as_attempt:
-        return result, None
+        return checkpoint_state(run, question).shown(Grade.from_dict(stored.grade)), stored
     try:
         with transaction.atomic():
+            # One answer at a time per run: the attempt count cannot be raced past its limit.
+            LabRun.objects.select_for_update().filter(pk=run.pk).first()
+            state = checkpoint_state(run, question)
+            if state.revealed:
+                raise NotAnswerable("This question is settled for this run (answered correctly or out of "
+                                    "attempts); its expected value is shown with your answers. Start a new run to "
+                                    "try again.")
+            result = question.grade(response, variables or None)
+            if not result.counts_as_attempt:
+                return result, None
             answer = LabAnswer.objects.create(
                 run=run, question=question, user=user, response=jsonable_response(response), variables=variables,
                 score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
@@ -108,9 +149,10 @@ def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
             )
     except IntegrityError:  # the same submission arrived twice at once: the other copy stored it
         stored = LabAnswer.objects.get(run=run, question=question, idempotency_key=key)
-        return Grade.from_dict(stored.grade), stored
+        return checkpoint_state(run, question).shown(Grade.from_dict(stored.grade)), stored
     answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
-    return result, answer
+    state = CheckpointState(used=state.used + 1, solved=state.solved or result.is_correct)
+    return state.shown(result), answer
 
 
 def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:

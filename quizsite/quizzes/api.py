@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 from quizsite.questions.grading import Grade
+from quizsite.questions.locks import hidden_question_ids
 from quizsite.questions.models import Question
 from quizsite.questions.serializers import GradeRequestSerializer, GradeResponseSerializer
 from quizsite.quizzes.models import Answer, Attempt, Quiz
@@ -56,6 +57,10 @@ class GradeQuestion(APIView):
                  "detail": "Answer it for a run with POST /api/v1/runs/<id>/answers."},
                 status=status.HTTP_409_CONFLICT,
             )
+        if question.pk in hidden_question_ids(request.user, request.session.session_key or "", timezone.now()):
+            message = ("This question is in your exam in progress: answer it in the exam. Its answer and "
+                       "explanation come with your results when the exam ends.")
+            return Response({"error": message, "detail": message}, status=status.HTTP_409_CONFLICT)
         serializer = GradeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response = serializer.validated_data["answer"]
