@@ -34,8 +34,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from labs import processes, results
+from labs.loader import caps_from_settings
 from labs.models import ACTIVE, LabRun, RunSample, RunStatus, lab_setting
-from labs.params import api_argv
+from labs.params import api_argv, command_cap_problems
 from quizsite.health import DATABASE_ERRORS, wait_for_database
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,9 @@ class RunSession:
     def start(self) -> None:
         if not scenario_path(self.scenario).is_file():
             raise RunFailed(f"This lab's scenario {self.scenario} is missing from locust_scenarios/.")
+        over = command_cap_problems(self.locust_command(), self.config.get("env") or {}, caps_from_settings())
+        if over:
+            raise RunFailed(f"This run would exceed the site's limits, so it was not started: {'; '.join(over)}.")
         self.port = processes.free_port()
         api_env = {**self.base_env(), "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics")}
         (self.tmp / "metrics").mkdir()

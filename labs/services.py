@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,14 @@ class InvalidRun(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
+class QueueFull(Exception):
+    """Too many runs: the site's queue is full or the learner has started their share for the hour."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
 class ActiveRunExists(Exception):
     """A learner has one run at a time; `run` is the one still active."""
 
@@ -50,6 +58,23 @@ def active_run_for(user, now: datetime) -> LabRun | None:
     return run
 
 
+def check_queue(user, now: datetime) -> None:
+    """QueueFull when the site has LAB_MAX_QUEUED_RUNS runs waiting or running, or this learner has started
+    LAB_RUNS_PER_USER_PER_HOUR runs in the last hour: a few accounts cannot keep everyone else's runs waiting
+    past the queue timeout."""
+    waiting = LabRun.objects.active().count()
+    if waiting >= settings.LAB_MAX_QUEUED_RUNS:
+        raise QueueFull(f"The lab machine is busy: {waiting} runs are queued or running, this site's limit. "
+                        f"Try again in a few minutes.", 60)
+    hour_ago = now - timedelta(hours=1)
+    recent = list(LabRun.objects.filter(user=user, created_at__gt=hour_ago).order_by("created_at")
+                  .values_list("created_at", flat=True)[:settings.LAB_RUNS_PER_USER_PER_HOUR])
+    if len(recent) >= settings.LAB_RUNS_PER_USER_PER_HOUR:
+        wait = max(1, int((recent[0] - hour_ago).total_seconds()) + 1)
+        raise QueueFull(f"You have started {len(recent)} runs in the last hour, this site's limit per learner. "
+                        f"Try again in {max(1, round(wait / 60))} minutes.", wait)
+
+
 def start_run(lab: Lab, user, data: Any, now: datetime) -> LabRun:
     """Check the request, create the run and enqueue it; InvalidRun or ActiveRunExists otherwise."""
     from labs.tasks import run_lab
@@ -60,6 +85,7 @@ def start_run(lab: Lab, user, data: Any, now: datetime) -> LabRun:
     active = active_run_for(user, now)
     if active is not None:
         raise ActiveRunExists(active)
+    check_queue(user, now)
     try:
         with transaction.atomic():
             run = LabRun.objects.create(lab=lab, user=user, config=checked.config, created_at=now)

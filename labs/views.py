@@ -20,6 +20,7 @@ from labs.services import (
     ActiveRunExists,
     InvalidRun,
     NotAnswerable,
+    QueueFull,
     answer_checkpoint,
     checkpoint_state,
     question_variables,
@@ -122,6 +123,11 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     except ActiveRunExists as exc:
         messages.warning(request, str(exc))
         return redirect(exc.run if exc.run is not None else lab)
+    except QueueFull as exc:
+        messages.error(request, str(exc))
+        response = lab_detail(request, slug, form=None if preset else form, status=429)
+        response["Retry-After"] = str(exc.retry_after_s)
+        return response
     return redirect(run)
 
 

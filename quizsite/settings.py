@@ -283,6 +283,9 @@ LAB_RUN_GRACE_S = env_int("LAB_RUN_GRACE_S", 30, minimum=0)
 LAB_API_START_TIMEOUT_S = env_int("LAB_API_START_TIMEOUT_S", 20, minimum=1)
 LAB_STALE_AFTER_S = env_int("LAB_STALE_AFTER_S", 15, minimum=3)
 LAB_QUEUE_TIMEOUT_S = env_int("LAB_QUEUE_TIMEOUT_S", 300, minimum=10)
+# Runs queued or running at once on the whole site, and runs one learner may start in an hour.
+LAB_MAX_QUEUED_RUNS = env_int("LAB_MAX_QUEUED_RUNS", 10, minimum=1)
+LAB_RUNS_PER_USER_PER_HOUR = env_int("LAB_RUNS_PER_USER_PER_HOUR", 20, minimum=1)
 # Answers per checkpoint question per run; the expected value shows after the last one (or a correct one).
 LAB_CHECKPOINT_ATTEMPTS = env_int("LAB_CHECKPOINT_ATTEMPTS", 3, minimum=1)
 # One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
