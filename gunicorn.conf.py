@@ -1,12 +1,13 @@
 """gunicorn's settings for `make run` (read with `gunicorn -c gunicorn.conf.py quizsite.wsgi`).
 
 SIGTERM is graceful: the workers stop accepting, finish the requests in flight for up to graceful_timeout
-seconds, then exit. /healthz is left out of the access log (a load balancer asks every few seconds).
+seconds, then exit. /healthz is left out of the access log (a load balancer asks every few seconds), and
+secrets in URLs (the interviewer's link token) are redacted from it.
 """
 
 import os
 
-from gunicorn.glogging import Logger
+from quizsite.gunicorn_logger import RedactingLogger
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -16,8 +17,9 @@ graceful_timeout = 10
 accesslog = "-"
 
 
-class QuietHealthLogger(Logger):
-    """gunicorn's logger without an access line per health check."""
+class QuietHealthLogger(RedactingLogger):
+    """gunicorn's logger without an access line per health check, and with the interviewer's private link
+    token cut from every access line (quizsite.gunicorn_logger)."""
 
     def access(self, resp, req, environ, request_time):
         if environ.get("PATH_INFO") != "/healthz":

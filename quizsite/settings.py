@@ -290,6 +290,8 @@ LAB_RUNS_PER_USER_PER_HOUR = env_int("LAB_RUNS_PER_USER_PER_HOUR", 20, minimum=1
 LAB_CHECKPOINT_ATTEMPTS = env_int("LAB_CHECKPOINT_ATTEMPTS", 3, minimum=1)
 # One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
 LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
+# Mock interviews: the interviewer's private link stops working this long after the interview ends.
+INTERVIEWER_LINK_TTL_HOURS = env_int("INTERVIEWER_LINK_TTL_HOURS", 72, minimum=1)
 # Flashcards: py-fsrs interval fuzzing (off keeps every card exactly rebuildable from its log).
 CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
 # "I think this grade is wrong": how many grades one learner (or anonymous session) may flag in 24 hours.
@@ -363,6 +365,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "quizsite.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
