@@ -1,7 +1,11 @@
 """Site-wide request checks that every view relies on."""
 
+import re
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from quizsite.lib.text import control_character_message
 
@@ -39,3 +43,23 @@ def _problems(data) -> dict[str, list[str]]:
                 problems[key.encode("unicode_escape").decode() if text == key else key] = [message]
                 break
     return problems
+
+
+INTERVIEWER_PAGES = re.compile(r"^/interviews/\d+/i/")
+
+
+class PrivatePagesMiddleware:
+    """Permissions-Policy on every response, and `Cache-Control: no-store` on whatever is private: every page
+    a signed-in user gets (their history, scorecards, tokens) and the interviewer's pages (open by a private
+    link, no sign-in), so neither a shared computer's cache nor a proxy keeps a copy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or INTERVIEWER_PAGES.match(request.path):
+            add_never_cache_headers(response)
+        return response
