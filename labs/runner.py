@@ -204,7 +204,9 @@ class RunSession:
             self.watch()
             outcome = self.finish()
         except RunFailed as exc:
-            outcome = self.failure(str(exc))
+            # A learner who cancelled while the run was starting reads "cancelled", not a failure caused by
+            # the stop they asked for (Locust stopped before it was ready leaves no results).
+            outcome = self.cancelled_early() if self.cancel_requested() else self.failure(str(exc))
         except DATABASE_ERRORS as exc:
             logger.warning("lab run %s stopped: the database is unreachable (%s)", self.run.pk, exc)
             outcome = self.failure(DATABASE_LOST_REASON)
@@ -435,6 +437,13 @@ class RunSession:
             "heartbeat_at": now,
             "failure_reason": "Cancelled: the results cover the part that ran." if self.cancelled else "",
         }
+
+    def cancel_requested(self) -> bool:
+        return self.cancelled or LabRun.objects.filter(pk=self.run.pk, cancel_requested_at__isnull=False).exists()
+
+    def cancelled_early(self) -> dict[str, Any]:
+        return {"status": RunStatus.CANCELLED, "failure_reason": "Cancelled before the load test produced results.",
+                "finished_at": timezone.now()}
 
     def failure(self, reason: str) -> dict[str, Any]:
         logs = "\n".join(f"== {name} ==\n{self.tail(name, LOG_TAIL_CHARS // 2)}" for name in ("api.log", "locust.log"))
