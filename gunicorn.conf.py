@@ -15,6 +15,11 @@ threads = 4
 timeout = 30
 graceful_timeout = 10
 accesslog = "-"
+# X-Forwarded-Proto is believed only from a proxy the site declares (NUM_PROXIES, as in Django's settings):
+# without one, gunicorn trusts no front end (its default trusts 127.0.0.1, which every local client is).
+_proxies = os.environ.get("NUM_PROXIES", "0").strip()
+forwarded_allow_ips = os.environ.get(
+    "FORWARDED_ALLOW_IPS", "127.0.0.1,::1" if _proxies.isdigit() and int(_proxies) > 0 else "")
 
 
 class QuietHealthLogger(RedactingLogger):
