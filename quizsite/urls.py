@@ -5,8 +5,8 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from quizsite.accounts import api as accounts_api
-from quizsite.journey import views as journey_views
 from quizsite.accounts.throttles import LOGIN, throttled
+from quizsite.journey import views as journey_views
 from quizsite.questions import api as questions_api
 from quizsite.questions import views as questions_views
 from quizsite.quizzes import api as quizzes_api
