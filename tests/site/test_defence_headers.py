@@ -11,6 +11,7 @@ from django.utils import timezone
 from labs.models import Lab, LabRun, RunStatus
 from quizsite.interviews.models import Interview, Track
 from quizsite.interviews.services import finish_interview
+from quizsite.journey.lessons import lessons_dir
 from quizsite.quizzes.models import Attempt, Quiz
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ NOT_PAGES = {
     "interviews-link", "interviews-interviewer-ticks", "interviews-interviewer-override",
     "interviews-interviewer-notes", "interviews-interviewer-scorecard-md", "interviews-interviewer-live",
     "labs-run-cancel", "labs-run-answer", "labs-run-json", "labs-run-csv", "labs-start", "accounts-logout",
-    "accounts-token-revoke", "accounts-logout-everywhere", "api-schema",
+    "accounts-token-revoke", "accounts-logout-everywhere", "api-schema", "journey-lesson-read", "favicon",
 }
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -71,6 +72,11 @@ def pages(learner):
         "interviews-interviewer": interview.interviewer_path(),
         "interviews-interviewer-scorecard": done.interviewer_path() + "scorecard",
         "not-found": "/no/such/page/", "bad-request": "/questions/?q=%00",
+        "accounts-password-reset": "/accounts/password/reset/",
+        "accounts-password-reset-done": "/accounts/password/reset/sent/",
+        "accounts-password-reset-confirm": "/accounts/password/reset/MQ/not-a-token/",
+        "accounts-password-reset-complete": "/accounts/password/reset/done/",
+        "journey-lesson": f"/lessons/{next(lessons_dir().glob('*.md')).stem}/",
     }
     return signed_in, anonymous
 
