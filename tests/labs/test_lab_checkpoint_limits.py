@@ -49,7 +49,7 @@ def test_the_run_page_hides_the_expected_value_until_revealed(client, learner, m
     client.force_login(learner)
     client.post(f"/labs/runs/{run.pk}/answer/{CHECKPOINT}", {"answer": "7"})
     page = client.get(f"/labs/runs/{run.pk}/").content.decode()
-    assert "Not quite" in page and "2 attempts left" in page and "Expected:" not in page
+    assert 'data-verdict="incorrect"' in page and "2 attempts left" in page and "Expected:" not in page
     client.post(f"/labs/runs/{run.pk}/answer/{CHECKPOINT}", {"answer": "7"})
     client.post(f"/labs/runs/{run.pk}/answer/{CHECKPOINT}", {"answer": "7"})
     page = client.get(f"/labs/runs/{run.pk}/").content.decode()
