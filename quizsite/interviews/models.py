@@ -179,11 +179,31 @@ class Interview(models.Model):
     def is_last_question(self) -> bool:
         return self.current_position >= self.question_count - 1
 
-    def check_token(self, token: str) -> bool:
-        """Is this the interviewer's token? Constant-time; a session without an interviewer has none."""
+    def check_token(self, token: str, now: datetime) -> bool:
+        """Is this the interviewer's live token? Constant-time; a session without an interviewer (or whose
+        link was revoked) has none, and a link stops working INTERVIEWER_LINK_TTL_HOURS after the end."""
         if not self.interviewer_token or not token:
             return False
+        if now > self.link_expires_at():
+            return False
         return secrets.compare_digest(self.interviewer_token.encode(), token.encode())
+
+    def link_expires_at(self) -> datetime:
+        """When the interviewer's link stops working: a set time after the interview ended (finished, or its
+        deadline passed)."""
+        ended = min(self.finished_at, self.deadline) if self.finished_at else self.deadline
+        return ended + timedelta(hours=settings.INTERVIEWER_LINK_TTL_HOURS)
+
+    def regenerate_interviewer_link(self) -> None:
+        """A new private link; the old one stops working at once."""
+        self.with_interviewer = True
+        self.interviewer_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["with_interviewer", "interviewer_token"])
+
+    def revoke_interviewer_link(self) -> None:
+        """No link works any more (a new one can be made)."""
+        self.interviewer_token = ""
+        self.save(update_fields=["interviewer_token"])
 
     def interviewer_path(self) -> str:
         return reverse("interviews-interviewer", args=[self.pk, self.interviewer_token])

@@ -53,7 +53,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         return interview.current_position + 1
 
     def get_interviewer_url(self, interview: Interview) -> str | None:
-        if not interview.with_interviewer:
+        if not interview.with_interviewer or not interview.interviewer_token:
             return None
         request = self.context.get("request")
         path = interview.interviewer_path()

@@ -32,7 +32,7 @@ def _get_interview_for_user(request: HttpRequest, pk: int) -> Interview:
 def _get_interview_for_token(pk: int, token: str) -> Interview:
     """The interview whose interviewer holds this token; 404 for anything else, whoever asks."""
     interview = Interview.objects.filter(pk=pk).first()
-    if interview is None or not interview.check_token(token):
+    if interview is None or not interview.check_token(token, timezone.now()):
         raise Http404("No such interview")
     return interview
 
@@ -153,7 +153,7 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     item = _get_item(interview, None)
     interviewer_url = (request.build_absolute_uri(interview.interviewer_path())
-                       if interview.with_interviewer else "")
+                       if interview.with_interviewer and interview.interviewer_token else "")
     return render(request, "interviews/candidate.html", {
         "interview": interview,
         "item": item,
@@ -244,12 +244,31 @@ def interview_scorecard_md(request: HttpRequest, pk: int) -> HttpResponse:
     return _markdown(request, interview)
 
 
+@login_required
+@require_POST
+def interview_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate regenerates or revokes the interviewer's private link."""
+    interview = _get_interview_for_user(request, pk)
+    action = request.POST.get("action", "")
+    if action == "regenerate":
+        interview.regenerate_interviewer_link()
+        messages.success(request, "A new interviewer link is ready; the old one no longer works.")
+    elif action == "revoke":
+        interview.revoke_interviewer_link()
+        messages.success(request, "The interviewer link no longer works.")
+    else:
+        return HttpResponse("Choose regenerate or revoke.", status=400, content_type="text/plain")
+    return redirect("interviews-scorecard" if interview.is_finished else "interviews-detail", interview.pk)
+
+
 def _render_scorecard(request: HttpRequest, interview: Interview, markdown_url: str,
                       interviewer: bool = False) -> HttpResponse:
     card = build_scorecard(interview, timezone.now())
+    interviewer_url = (request.build_absolute_uri(interview.interviewer_path())
+                       if not interviewer and interview.with_interviewer and interview.interviewer_token else "")
     return render(request, "interviews/scorecard.html", {
         "interview": interview, "card": card, "chart": card.chart(), "markdown_url": markdown_url,
-        "interviewer": interviewer,
+        "interviewer": interviewer, "interviewer_url": interviewer_url,
     })
 
 
