@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from labs.loader import caps_from_settings
 from labs.models import Lab, LabRun
-from labs.services import ActiveRunExists, InvalidRun, NotAnswerable, answer_checkpoint, start_run
+from labs.services import ActiveRunExists, InvalidRun, NotAnswerable, QueueFull, answer_checkpoint, start_run
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 
 
@@ -112,6 +112,8 @@ class LabRuns(APIView):
         except ActiveRunExists as exc:
             where = f" (run {exc.run.pk}: /api/v1/runs/{exc.run.pk})" if exc.run else ""
             raise Conflict(f"{exc}{where}") from None
+        except QueueFull as exc:
+            raise Throttled(wait=exc.retry_after_s, detail=str(exc)) from None
         return Response({"id": run.pk, "status": run.status, "url": f"/api/v1/runs/{run.pk}"},
                         status=status.HTTP_201_CREATED)
 

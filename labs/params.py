@@ -319,8 +319,61 @@ def validate_request(spec: RunSpec, data: Any, caps: Caps) -> Checked:
         env, problems = render_env({**spec.env, **(chosen.env if chosen else {})}, config)
         config["env"] = env
         errors.update(problems)
+        if not problems:
+            errors.update(env_cap_problems(env, caps))
     checked.config = config
     return checked
+
+
+# Scenario variables that say how many users run, how fast they start or for how long: the site's caps hold
+# for what a lab works out from the form's values, not only for the form's values.
+CAPPED_ENV: dict[str, str] = {
+    "USERS": "users", "MAX_USERS": "users", "STEP_USERS": "users", "BASELINE_USERS": "users",
+    "SPIKE_USERS": "users", "ARRIVAL_USERS": "users",
+    "SPAWN_RATE": "spawn_rate", "SPIKE_SPAWN_RATE": "spawn_rate",
+    "DURATION": "duration_s",
+}
+CAP_SETTINGS = {"users": "LAB_MAX_USERS", "spawn_rate": "LAB_MAX_SPAWN_RATE", "duration_s": "LAB_MAX_DURATION_S",
+                "workers": "LAB_MAX_LOCUST_PROCESSES"}
+
+
+def env_cap_problems(env: dict[str, str], caps: Caps) -> dict[str, str]:
+    """The scenario variables whose worked-out value passes a site cap, keyed "env.NAME"."""
+    problems: dict[str, str] = {}
+    for name, knob in CAPPED_ENV.items():
+        if name not in env:
+            continue
+        try:
+            value = float(env[name])
+        except ValueError:
+            continue
+        cap = caps.for_load(knob)
+        if value > cap:
+            problems[f"env.{name}"] = (
+                f"works out at {_show(value)} with these settings, above this site's limit of {_show(cap)} "
+                f"({LOAD_LABELS.get(knob, knob)}, {CAP_SETTINGS[knob]}); choose fewer users or a lower rate")
+    return problems
+
+
+def command_cap_problems(argv: list[str], env: dict[str, str], caps: Caps) -> list[str]:
+    """What in a Locust command line and its scenario environment passes a site cap: the last check before
+    the load generator starts, whatever produced the configuration."""
+    flags = {"--users": "users", "--spawn-rate": "spawn_rate", "--run-time": "duration_s", "--processes": "workers"}
+    problems: list[str] = []
+    for flag, knob in flags.items():
+        for index, arg in enumerate(argv[:-1]):
+            if arg != flag:
+                continue
+            raw = argv[index + 1].removesuffix("s") if knob == "duration_s" else argv[index + 1]
+            try:
+                value = float(raw)
+            except ValueError:
+                problems.append(f"{flag} {argv[index + 1]} is not a number")
+                continue
+            if value > caps.for_load(knob):
+                problems.append(f"{flag} {argv[index + 1]} is above {CAP_SETTINGS[knob]}={_show(caps.for_load(knob))}")
+    problems += [f"{name}: {message}" for name, message in env_cap_problems(env, caps).items()]
+    return problems
 
 
 # -- the scenario's environment ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from labs.params import API_DEFAULTS, API_KNOBS
+from quizsite.lib.exports import spreadsheet_cell
 
 SATURATION_CPU = 90.0  # a Locust process above this share of one core cannot keep its own timing honest
 SATURATION_SAMPLES = 2  # seconds above it before a run is flagged
@@ -236,5 +237,5 @@ def samples_csv(samples: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SAMPLE_COLUMNS)
     for sample in samples:
-        writer.writerow(["" if sample.get(c) is None else sample.get(c) for c in SAMPLE_COLUMNS])
+        writer.writerow(["" if sample.get(c) is None else spreadsheet_cell(sample.get(c)) for c in SAMPLE_COLUMNS])
     return out.getvalue()

@@ -34,8 +34,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from labs import processes, results
+from labs.loader import caps_from_settings
 from labs.models import ACTIVE, LabRun, RunSample, RunStatus, lab_setting
-from labs.params import api_argv
+from labs.params import api_argv, command_cap_problems
 from quizsite.health import DATABASE_ERRORS, wait_for_database
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,9 @@ class RunSession:
             self.watch()
             outcome = self.finish()
         except RunFailed as exc:
-            outcome = self.failure(str(exc))
+            # A learner who cancelled while the run was starting reads "cancelled", not a failure caused by
+            # the stop they asked for (Locust stopped before it was ready leaves no results).
+            outcome = self.cancelled_early() if self.cancel_requested() else self.failure(str(exc))
         except DATABASE_ERRORS as exc:
             logger.warning("lab run %s stopped: the database is unreachable (%s)", self.run.pk, exc)
             outcome = self.failure(DATABASE_LOST_REASON)
@@ -271,6 +274,9 @@ class RunSession:
     def start(self) -> None:
         if not scenario_path(self.scenario).is_file():
             raise RunFailed(f"This lab's scenario {self.scenario} is missing from locust_scenarios/.")
+        over = command_cap_problems(self.locust_command(), self.config.get("env") or {}, caps_from_settings())
+        if over:
+            raise RunFailed(f"This run would exceed the site's limits, so it was not started: {'; '.join(over)}.")
         self.port = processes.free_port()
         api_env = {**self.base_env(), "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics")}
         (self.tmp / "metrics").mkdir()
@@ -431,6 +437,13 @@ class RunSession:
             "heartbeat_at": now,
             "failure_reason": "Cancelled: the results cover the part that ran." if self.cancelled else "",
         }
+
+    def cancel_requested(self) -> bool:
+        return self.cancelled or LabRun.objects.filter(pk=self.run.pk, cancel_requested_at__isnull=False).exists()
+
+    def cancelled_early(self) -> dict[str, Any]:
+        return {"status": RunStatus.CANCELLED, "failure_reason": "Cancelled before the load test produced results.",
+                "finished_at": timezone.now()}
 
     def failure(self, reason: str) -> dict[str, Any]:
         logs = "\n".join(f"== {name} ==\n{self.tail(name, LOG_TAIL_CHARS // 2)}" for name in ("api.log", "locust.log"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from labs.loader import caps_from_settings
@@ -12,7 +14,7 @@ from quizsite.lib.idempotency import clean_idempotency_key
 from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import validate_request
 from quizsite.questions.flags import FlagTarget, response_text
-from quizsite.questions.grading import Grade
+from quizsite.questions.grading import Grade, Verdict
 from quizsite.questions.models import AnswerSource, Question
 from quizsite.questions.signals import answer_graded
 from quizsite.quizzes.services import jsonable_response
@@ -24,6 +26,14 @@ class InvalidRun(Exception):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class QueueFull(Exception):
+    """Too many runs: the site's queue is full or the learner has started their share for the hour."""
+
+    def __init__(self, message: str, retry_after_s: int):
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class ActiveRunExists(Exception):
@@ -48,6 +58,23 @@ def active_run_for(user, now: datetime) -> LabRun | None:
     return run
 
 
+def check_queue(user, now: datetime) -> None:
+    """QueueFull when the site has LAB_MAX_QUEUED_RUNS runs waiting or running, or this learner has started
+    LAB_RUNS_PER_USER_PER_HOUR runs in the last hour: a few accounts cannot keep everyone else's runs waiting
+    past the queue timeout."""
+    waiting = LabRun.objects.active().count()
+    if waiting >= settings.LAB_MAX_QUEUED_RUNS:
+        raise QueueFull(f"The lab machine is busy: {waiting} runs are queued or running, this site's limit. "
+                        f"Try again in a few minutes.", 60)
+    hour_ago = now - timedelta(hours=1)
+    recent = list(LabRun.objects.filter(user=user, created_at__gt=hour_ago).order_by("created_at")
+                  .values_list("created_at", flat=True)[:settings.LAB_RUNS_PER_USER_PER_HOUR])
+    if len(recent) >= settings.LAB_RUNS_PER_USER_PER_HOUR:
+        wait = max(1, int((recent[0] - hour_ago).total_seconds()) + 1)
+        raise QueueFull(f"You have started {len(recent)} runs in the last hour, this site's limit per learner. "
+                        f"Try again in {max(1, round(wait / 60))} minutes.", wait)
+
+
 def start_run(lab: Lab, user, data: Any, now: datetime) -> LabRun:
     """Check the request, create the run and enqueue it; InvalidRun or ActiveRunExists otherwise."""
     from labs.tasks import run_lab
@@ -58,6 +85,7 @@ def start_run(lab: Lab, user, data: Any, now: datetime) -> LabRun:
     active = active_run_for(user, now)
     if active is not None:
         raise ActiveRunExists(active)
+    check_queue(user, now)
     try:
         with transaction.atomic():
             run = LabRun.objects.create(lab=lab, user=user, config=checked.config, created_at=now)
@@ -86,21 +114,60 @@ def question_variables(run: LabRun, question: Question) -> dict[str, float]:
     return values
 
 
+@dataclass(frozen=True)
+class CheckpointState:
+    """How far a learner is with one checkpoint question of one run."""
+
+    used: int
+    solved: bool
+
+    @property
+    def left(self) -> int:
+        return max(settings.LAB_CHECKPOINT_ATTEMPTS - self.used, 0)
+
+    @property
+    def revealed(self) -> bool:
+        """The expected value and the explanation show once the question is solved or out of attempts."""
+        return self.solved or self.left == 0
+
+    def shown(self, grade: Grade) -> Grade:
+        """The grade as the learner may see it now."""
+        if self.revealed or not grade.counts_as_attempt:
+            return grade
+        plural = "attempt" if self.left == 1 else "attempts"
+        return grade.withheld(f"{self.left} {plural} left on this run; the expected value and the explanation "
+                              f"are shown after your last attempt.")
+
+
+def checkpoint_state(run: LabRun, question: Question) -> CheckpointState:
+    verdicts = list(run.answers.filter(question=question).values_list("verdict", flat=True))
+    return CheckpointState(used=len(verdicts), solved=str(Verdict.CORRECT) in verdicts)
+
+
 def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
                       now: datetime, idempotency_key: str = "") -> tuple[Grade, LabAnswer | None]:
     """Grade an answer against the run's numbers and store it with the run. Invalid input is not stored.
-    A retry with the same idempotency key returns the answer already stored (runs are the learner's own)."""
+    A retry with the same idempotency key returns the answer already stored (runs are the learner's own).
+    Each question allows LAB_CHECKPOINT_ATTEMPTS answers per run (a solved one, none more): the grade comes
+    back as the learner may see it, without the expected value until the last attempt or a correct one."""
     variables = question_variables(run, question)
     key = clean_idempotency_key(idempotency_key)
     stored = LabAnswer.objects.filter(run=run, question=question, user=user, idempotency_key=key).first() \
         if key else None
     if stored is not None:
-        return Grade.from_dict(stored.grade), stored
-    result = question.grade(response, variables or None)
-    if not result.counts_as_attempt:
-        return result, None
+        return checkpoint_state(run, question).shown(Grade.from_dict(stored.grade)), stored
     try:
         with transaction.atomic():
+            # One answer at a time per run: the attempt count cannot be raced past its limit.
+            LabRun.objects.select_for_update().filter(pk=run.pk).first()
+            state = checkpoint_state(run, question)
+            if state.revealed:
+                raise NotAnswerable("This question is settled for this run (answered correctly or out of "
+                                    "attempts); its expected value is shown with your answers. Start a new run to "
+                                    "try again.")
+            result = question.grade(response, variables or None)
+            if not result.counts_as_attempt:
+                return result, None
             answer = LabAnswer.objects.create(
                 run=run, question=question, user=user, response=jsonable_response(response), variables=variables,
                 score=result.score, verdict=str(result.verdict), grade=result.to_dict(), created_at=now,
@@ -108,9 +175,10 @@ def answer_checkpoint(run: LabRun, question: Question, response: Any, user,
             )
     except IntegrityError:  # the same submission arrived twice at once: the other copy stored it
         stored = LabAnswer.objects.get(run=run, question=question, idempotency_key=key)
-        return Grade.from_dict(stored.grade), stored
+        return checkpoint_state(run, question).shown(Grade.from_dict(stored.grade)), stored
     answer_graded.send(sender=Question, user=user, question=question, grade=result, source="lab")
-    return result, answer
+    state = CheckpointState(used=state.used + 1, solved=state.solved or result.is_correct)
+    return state.shown(result), answer
 
 
 def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:

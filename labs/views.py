@@ -20,11 +20,14 @@ from labs.services import (
     ActiveRunExists,
     InvalidRun,
     NotAnswerable,
+    QueueFull,
     answer_checkpoint,
+    checkpoint_state,
     question_variables,
     start_run,
 )
 from quizsite.lib.markdown import render_markdown
+from quizsite.questions.grading import Grade
 from quizsite.questions.grading.template import render_template
 from quizsite.quizzes.forms import response_from_post
 
@@ -120,6 +123,11 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     except ActiveRunExists as exc:
         messages.warning(request, str(exc))
         return redirect(exc.run if exc.run is not None else lab)
+    except QueueFull as exc:
+        messages.error(request, str(exc))
+        response = lab_detail(request, slug, form=None if preset else form, status=429)
+        response["Retry-After"] = str(exc.retry_after_s)
+        return response
     return redirect(run)
 
 
@@ -161,11 +169,14 @@ def _checkpoints(run: LabRun) -> list[dict]:
     for answer in run.answers.order_by("-created_at", "-pk"):
         latest.setdefault(answer.question_id, answer)
     for question in run.lab.checkpoint_questions():
-        item = {"question": question, "answer": latest.get(question.pk), "reason": ""}
+        state = checkpoint_state(run, question)
+        answer = latest.get(question.pk)
+        item = {"question": question, "answer": answer, "reason": "", "state": state,
+                "grade": state.shown(Grade.from_dict(answer.grade)).to_dict() if answer else None}
         try:
             variables = question_variables(run, question)
             item["prompt_html"] = question.prompt_html(variables)
-            item["explanation_html"] = question.explanation_html(variables)
+            item["explanation_html"] = question.explanation_html(variables) if state.revealed else ""
         except NotAnswerable as exc:
             item["reason"] = str(exc)
             item["prompt_html"] = render_markdown(render_template(question.prompt, _Unmeasured()))
@@ -196,12 +207,15 @@ def run_answer(request: HttpRequest, pk: int, question: str) -> HttpResponse:
         result, answer = answer_checkpoint(run, item, response_from_post(item, request.POST), request.user,
                                            timezone.now(), request.POST.get("idempotency_key", ""))
         status = 200 if answer else 400
+        if not checkpoint_state(run, item).revealed:
+            variables = None
     except NotAnswerable as exc:
         result, variables, status = None, {}, 409
         messages.error(request, str(exc))
     context = {
         "question": item, "result": result, "run": run, "submitted": request.POST,
-        "selected": request.POST.getlist("answer"), "explanation_html": item.explanation_html(variables),
+        "selected": request.POST.getlist("answer"),
+        "explanation_html": item.explanation_html(variables) if variables is not None else "",
         "flag_ref": answer.flag_ref if answer is not None else "",
     }
     if request.htmx:

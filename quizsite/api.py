@@ -3,19 +3,26 @@
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from quizsite.lib.text import find_in_data
 
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser; a body nested too deeply for Python's json module (RecursionError) is a 400 like any
-    other malformed JSON, not a 500."""
+    other malformed JSON, not a 500, and so is any string (value or key) carrying a control character: the
+    400 names every such field by its dotted path."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply") from None
+        problems = find_in_data(data)
+        if problems:
+            raise ValidationError({path: [message] for path, message in problems.items()})
+        return data
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -149,11 +150,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "quizsite.health.HealthCheckMiddleware",  # first: /healthz reads no session, sets no cookie
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quizsite.middleware.TextHygieneMiddleware",
+    "quizsite.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -210,7 +214,24 @@ def database_config() -> dict:
 DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def cache_config() -> dict:
+    """Redis (shared by every worker and host: rate limits and lockouts hold across them) when REDIS_URL is
+    set, else this process's memory."""
+    url = env_str("REDIS_URL")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url!r}")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "bp"),
+    }
+
+
+CACHES = {"default": cache_config()}
 
 TASKS = {
     "default": {
@@ -265,23 +286,63 @@ LAB_RUN_GRACE_S = env_int("LAB_RUN_GRACE_S", 30, minimum=0)
 LAB_API_START_TIMEOUT_S = env_int("LAB_API_START_TIMEOUT_S", 20, minimum=1)
 LAB_STALE_AFTER_S = env_int("LAB_STALE_AFTER_S", 15, minimum=3)
 LAB_QUEUE_TIMEOUT_S = env_int("LAB_QUEUE_TIMEOUT_S", 300, minimum=10)
+# Runs queued or running at once on the whole site, and runs one learner may start in an hour.
+LAB_MAX_QUEUED_RUNS = env_int("LAB_MAX_QUEUED_RUNS", 10, minimum=1)
+LAB_RUNS_PER_USER_PER_HOUR = env_int("LAB_RUNS_PER_USER_PER_HOUR", 20, minimum=1)
+# Answers per checkpoint question per run; the expected value shows after the last one (or a correct one).
+LAB_CHECKPOINT_ATTEMPTS = env_int("LAB_CHECKPOINT_ATTEMPTS", 3, minimum=1)
 # One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
 LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
+# Mock interviews: the interviewer's private link stops working this long after the interview ends.
+INTERVIEWER_LINK_TTL_HOURS = env_int("INTERVIEWER_LINK_TTL_HOURS", 72, minimum=1)
 # Flashcards: py-fsrs interval fuzzing (off keeps every card exactly rebuildable from its log).
 CARDS_FUZZING = env_bool("CARDS_FUZZING", False)
 # "I think this grade is wrong": how many grades one learner (or anonymous session) may flag in 24 hours.
 GRADE_FLAGS_PER_DAY = env_int("GRADE_FLAGS_PER_DAY", 30, minimum=1)
+# Solo mock interviews ask a missed core point's follow-up only with at least this many seconds left on the
+# question's clock.
+INTERVIEW_FOLLOW_UP_MIN_S = env_int("INTERVIEW_FOLLOW_UP_MIN_S", 90, minimum=0)
 
 # Mail (password reset): EMAIL_URL, see email_config(); the sender's address from DEFAULT_FROM_EMAIL.
 MAILERS = {"default": email_config()}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Breaking Point <noreply@localhost>")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
+# Proxies of ours in front of the site: X-Forwarded-For and X-Forwarded-Proto are believed only when this
+# is 1 or more (the client address is then the NUM_PROXIES-th address from the right of X-Forwarded-For).
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+# Sign-in and sign-up throttles, counted in the default cache (Redis with REDIS_URL: shared by all workers).
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 10, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_LOCKOUT_S = env_int("LOGIN_LOCKOUT_S", 900, minimum=1)
+SIGNUP_ATTEMPTS_PER_USERNAME = env_int("SIGNUP_ATTEMPTS_PER_USERNAME", 10, minimum=1)
+SIGNUP_ATTEMPTS_PER_ADDRESS = env_int("SIGNUP_ATTEMPTS_PER_ADDRESS", 20, minimum=1)
+SIGNUP_WINDOW_S = env_int("SIGNUP_WINDOW_S", 3600, minimum=1)
+# API tokens stop working this many days after they were issued (a new POST /api/v1/auth/token renews).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
 
 # Security. The HTTPS block is what `manage.py check --deploy` asks for behind TLS.
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts, styles and everything else only from this site: no inline script or event handler anywhere
+# (JavaScript lives in static/js). The API docs page relaxes styles only (quizsite/urls.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],  # Pico draws checkboxes and select arrows with data: SVGs
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features no page uses, switched off for every page (quizsite.middleware.PrivatePagesMiddleware).
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+                      "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+                      "interest-cohort=()")
 if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -289,12 +350,14 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if NUM_PROXIES:
+        # Only a proxy of ours may say the request came over HTTPS; without one the header is ignored.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "quizsite.accounts.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -303,6 +366,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "quizsite.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "grade_anon": env_str("GRADE_RATE_ANON", "60/min"),
         "grade_user": env_str("GRADE_RATE_USER", "600/min"),
@@ -325,6 +389,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "quizsite.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

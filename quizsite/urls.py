@@ -1,14 +1,28 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from quizsite.accounts import api as accounts_api
+from quizsite.accounts.throttles import LOGIN, throttled
 from quizsite.journey import views as journey_views
 from quizsite.questions import api as questions_api
 from quizsite.questions import views as questions_views
 from quizsite.quizzes import api as quizzes_api
 from quizsite import views as site_views
 from quizsite.quizzes import views as quizzes_views
+
+# Swagger UI's start-up script is served as a file (the split view), but its styles are partly inline.
+API_DOCS_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 api_v1 = [
     path("auth/token", accounts_api.ObtainToken.as_view(), name="api-auth-token"),
@@ -56,7 +70,9 @@ urlpatterns = [
     # api
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", csp_override(API_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+         name="api-docs"),
+    path("admin/login/", throttled(LOGIN)(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,16 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from quizsite.accounts import views
+from quizsite.accounts.throttles import LOGIN, SIGNUP, throttled
 
 urlpatterns = [
-    path("signup/", views.signup, name="accounts-signup"),
-    path("login/", auth_views.LoginView.as_view(), name="accounts-login"),
+    path("signup/", throttled(SIGNUP, every_attempt=True)(views.signup), name="accounts-signup"),
+    path("login/", throttled(LOGIN)(auth_views.LoginView.as_view()), name="accounts-login"),
     path("logout/", auth_views.LogoutView.as_view(), name="accounts-logout"),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),
         name="accounts-password-change",
     ),
+    path("security/", views.security, name="accounts-security"),
+    path("security/tokens/revoke", views.token_revoke, name="accounts-token-revoke"),
+    path("security/logout-everywhere", views.logout_everywhere, name="accounts-logout-everywhere"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="accounts-password-change-done"),
     # accounts-password-reset-
     path(

@@ -26,6 +26,7 @@ from quizsite.cards.models import (
 )
 from quizsite.lib.markdown import render_markdown
 from quizsite.questions.grading import SpecError
+from quizsite.questions.locks import hidden_question_ids
 from quizsite.questions.models import Question
 
 MAX_FRONT = 5000
@@ -215,7 +216,8 @@ class CardFilter:
         return list(cards)
 
     def cards(self, user) -> list[FlashCard]:
-        """Every card this filter selects for the learner, each with its state."""
+        """Every card this filter selects for the learner, each with its state; never the cards of questions
+        whose answers are hidden from the learner now (an exam in progress)."""
         states = CardState.objects.filter(user=user)
         by_question = {}
         by_personal = {}
@@ -225,7 +227,9 @@ class CardFilter:
             else:
                 by_personal[state.personal_card_id] = state
         cards = [FlashCard(user, personal=p, state=by_personal.get(p.pk)) for p in self.personal_cards(user)]
-        cards += [FlashCard(user, question=q, state=by_question.get(q.pk)) for q in self.questions()]
+        hidden = hidden_question_ids(user, "", timezone.now())
+        cards += [FlashCard(user, question=q, state=by_question.get(q.pk)) for q in self.questions()
+                  if q.pk not in hidden]
         for card in cards:
             if card.state is not None and card.question:
                 # The state's card_id reads question.slug; reuse the object already loaded.

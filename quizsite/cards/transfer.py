@@ -10,6 +10,8 @@ from django.utils.text import slugify
 
 from quizsite.cards.models import Deck, PersonalCard, front_digest, normalise_tags
 from quizsite.cards.services import MAX_BACK, MAX_FRONT, CardFilter, FlashCard
+from quizsite.lib.exports import html_field, plain_tag
+from quizsite.lib.text import forbidden_character
 from quizsite.questions.models import Topic
 
 MAX_ROWS = 2000
@@ -38,14 +40,16 @@ def export_names(card_filter: CardFilter, user) -> tuple[str, str]:
 
 
 def export_cards(cards: list[FlashCard], deck_name: str) -> str:
-    """Anki's "Notes in plain text" format: tab separated, HTML fields, Front/Back/Tags columns."""
+    """Anki's "Notes in plain text" format: tab separated, HTML fields, Front/Back/Tags columns; no cell
+    starts like a spreadsheet formula (the file is also opened in spreadsheets)."""
     out = io.StringIO()
     out.write("#separator:tab\n#html:true\n")
     out.write(f"#deck:Breaking Point::{' '.join(deck_name.replace(':', ' ').split())}\n")
     out.write("#columns:Front\tBack\tTags\n#tags column:3\n")
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     for card in cards:
-        writer.writerow([_field(card.front_html()), _field(card.back_html()), " ".join(card.tags)])
+        writer.writerow([html_field(_field(card.front_html())), html_field(_field(card.back_html())),
+                         " ".join(plain_tag(tag) for tag in card.tags)])
     return out.getvalue()
 
 
@@ -142,6 +146,10 @@ def _row_problem(cells: list[str]) -> str:
         return "expected front, back and optional tags, but found only one column"
     if len(cells) > 3:
         return f"expected at most 3 columns (front, back, tags), found {len(cells)}"
+    for name, cell in zip(("front", "back", "tags"), cells):
+        found = forbidden_character(cell)
+        if found:
+            return f"the {name} contains a control character ({found}); remove it"
     front, back = cells[0], cells[1]
     if not front:
         return "the front is empty"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quizsite.interviews.models import Interview, InterviewQuestion
+from quizsite.interviews.models import FollowUp, Interview, InterviewQuestion
 
 
 class InterviewQuestionInline(admin.TabularInline):
@@ -26,3 +26,10 @@ class InterviewQuestionAdmin(admin.ModelAdmin):
     list_display = ["interview", "position", "question", "saved_at", "is_late", "override_score"]
     list_filter = ["is_late"]
     raw_id_fields = ["interview", "question"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["item", "concept_id", "asked_at", "saved_at"]
+    raw_id_fields = ["item"]
+    search_fields = ["concept_id", "prompt", "answer"]

@@ -1,4 +1,10 @@
-"""The interview API: the signed-in candidate's sessions. Every error is JSON (409 for a state conflict)."""
+"""The interview API: the signed-in candidate's sessions. Every error is JSON (409 for a state conflict).
+
+Follow-ups (solo interviews): `next` and `finish` ask the current question's follow-up first when its answer
+missed a core point and time allows; they then answer the current question with its `follow_up` set (and
+`finish` does not finish). The follow-up is answered with `answer` and `"part": "follow-up"`; calling
+`next` or `finish` again moves on.
+"""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -8,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quizsite.interviews.models import Interview, InterviewError, InterviewQuestion, NoQuestions
+from quizsite.interviews.models import FollowUp, Interview, InterviewError, InterviewQuestion, NoQuestions
 from quizsite.interviews.scorecard import build_scorecard
 from quizsite.interviews.serializers import (
     CreateInterviewSerializer,
@@ -48,6 +54,7 @@ def current_payload(interview: Interview, item: InterviewQuestion, now) -> dict:
             "competency": question.competency,
         },
         "answer": item.answer,
+        "follow_up": follow_up_payload(item.get_follow_up(), now),
         "saved_at": item.saved_at.isoformat() if item.saved_at else None,
         "is_late": item.is_late,
         "late_by_s": item.late_by_seconds,
@@ -56,6 +63,20 @@ def current_payload(interview: Interview, item: InterviewQuestion, now) -> dict:
         "deadline": interview.deadline.isoformat(),
         "remaining_s": interview.remaining_seconds(now),
         "time_up": interview.is_time_up(now),
+    }
+
+
+def follow_up_payload(follow_up: FollowUp | None, now) -> dict | None:
+    """The follow-up asked on the current question, as the candidate sees it (its grade comes at the end)."""
+    if follow_up is None:
+        return None
+    return {
+        "prompt": follow_up.prompt,
+        "answer": follow_up.answer,
+        "saved_at": follow_up.saved_at.isoformat() if follow_up.saved_at else None,
+        "deadline": follow_up.deadline.isoformat(),
+        "remaining_s": follow_up.remaining_seconds(now),
+        "time_up": follow_up.is_time_up(now),
     }
 
 
@@ -113,14 +134,20 @@ class SaveAnswer(APIView):
         interview = _interview_for_user(request, pk)
         serializer = SaveAnswerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        position = serializer.validated_data.get("position")
+        data = serializer.validated_data
+        position = data.get("position")
+        position0 = position - 1 if position else None
         try:
-            item, changed = interview.save_answer(serializer.validated_data["text"], timezone.now(),
-                                                  position - 1 if position else None)
+            if data["part"] == SaveAnswerSerializer.FOLLOW_UP:
+                follow_up, changed = interview.save_follow_up(data["text"], timezone.now(), position0)
+                return Response({"position": interview.current_position + 1, "part": data["part"],
+                                 "saved_at": follow_up.saved_at.isoformat(), "changed": changed,
+                                 "is_late": False, "late_by_s": 0})
+            item, changed = interview.save_answer(data["text"], timezone.now(), position0)
         except InterviewError as exc:
             raise Conflict(str(exc)) from None
-        return Response({"position": item.number, "saved_at": item.saved_at.isoformat(), "changed": changed,
-                         "is_late": item.is_late, "late_by_s": item.late_by_seconds})
+        return Response({"position": item.number, "part": data["part"], "saved_at": item.saved_at.isoformat(),
+                         "changed": changed, "is_late": item.is_late, "late_by_s": item.late_by_seconds})
 
     @extend_schema(request=SaveAnswerSerializer, responses=OpenApiTypes.OBJECT)
     def put(self, request, pk: int):
@@ -152,6 +179,8 @@ class FinishInterview(APIView):
     def post(self, request, pk: int):
         interview = _interview_for_user(request, pk)
         now = timezone.now()
+        if interview.ask_follow_up(now) is not None:
+            return Response(current_payload(interview, interview.current_item(), now))
         finish_interview(interview, now)
         return Response(build_scorecard(interview, now).to_dict())
 

@@ -7,8 +7,9 @@ class InterviewsConfig(AppConfig):
     verbose_name = "Mock interviews"
 
     def ready(self) -> None:
-        from quizsite.interviews.models import FLAG_KIND
-        from quizsite.interviews.services import flag_target
+        from quizsite.interviews.models import FLAG_KIND, FOLLOW_UP_FLAG_KIND
+        from quizsite.interviews.services import flag_target, follow_up_flag_target
         from quizsite.questions.flags import register_kind
 
         register_kind(FLAG_KIND, flag_target)
+        register_kind(FOLLOW_UP_FLAG_KIND, follow_up_flag_target)

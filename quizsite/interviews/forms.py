@@ -30,8 +30,12 @@ class StartForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
+    ANSWER, FOLLOW_UP = "answer", "follow-up"
+
     text = forms.CharField(required=False, strip=False, max_length=MAX_ANSWER_CHARS)
     position = forms.IntegerField(required=False, min_value=1, help_text="The question number shown.")
+    part = forms.ChoiceField(required=False, choices=[(ANSWER, "The answer"), (FOLLOW_UP, "The follow-up")],
+                             help_text="Which text this is: the question's answer (default) or its follow-up's.")
 
     def position0(self) -> int | None:
         number = self.cleaned_data.get("position")

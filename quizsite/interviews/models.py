@@ -2,6 +2,12 @@
 
 Time is always passed in (`now`), so the clocks are exact in tests. The server enforces both clocks:
 an answer saved after its question's time (or the session's time) is up is kept and marked late.
+
+In a solo interview (no human interviewer), moving on from an answer that missed a core point (a gate
+concept of the rubric) first asks that concept's follow-up question, as an interviewer would, when the
+question's clock still has FOLLOW_UP_MIN_S seconds left (settings.INTERVIEW_FOLLOW_UP_MIN_S). The
+follow-up shares the question's clock; an answer to it after that clock has run out is refused. It is
+graded against that concept alone; scoring.score_with_follow_up says how it counts.
 """
 
 import random
@@ -9,15 +15,16 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
 from quizsite.interviews import scoring
 from quizsite.questions.flags import answer_ref
-from quizsite.questions.grading import Grade, Verdict, rubric
+from quizsite.questions.grading import Grade, SpecError, Verdict, grade_concept, rubric
 from quizsite.questions.models import Question, Topic
 
 FLAG_KIND = "interview"
+FOLLOW_UP_FLAG_KIND = "follow-up"
 MAX_ANSWER_CHARS = 20_000
 MAX_NOTES_CHARS = 20_000
 DURATIONS = (20, 30, 45)
@@ -67,6 +74,10 @@ class LastQuestion(InterviewError):
 
 
 class QuestionClosed(InterviewError):
+    pass
+
+
+class NoFollowUp(InterviewError):
     pass
 
 
@@ -168,11 +179,31 @@ class Interview(models.Model):
     def is_last_question(self) -> bool:
         return self.current_position >= self.question_count - 1
 
-    def check_token(self, token: str) -> bool:
-        """Is this the interviewer's token? Constant-time; a session without an interviewer has none."""
+    def check_token(self, token: str, now: datetime) -> bool:
+        """Is this the interviewer's live token? Constant-time; a session without an interviewer (or whose
+        link was revoked) has none, and a link stops working INTERVIEWER_LINK_TTL_HOURS after the end."""
         if not self.interviewer_token or not token:
             return False
+        if now > self.link_expires_at():
+            return False
         return secrets.compare_digest(self.interviewer_token.encode(), token.encode())
+
+    def link_expires_at(self) -> datetime:
+        """When the interviewer's link stops working: a set time after the interview ended (finished, or its
+        deadline passed)."""
+        ended = min(self.finished_at, self.deadline) if self.finished_at else self.deadline
+        return ended + timedelta(hours=settings.INTERVIEWER_LINK_TTL_HOURS)
+
+    def regenerate_interviewer_link(self) -> None:
+        """A new private link; the old one stops working at once."""
+        self.with_interviewer = True
+        self.interviewer_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["with_interviewer", "interviewer_token"])
+
+    def revoke_interviewer_link(self) -> None:
+        """No link works any more (a new one can be made)."""
+        self.interviewer_token = ""
+        self.save(update_fields=["interviewer_token"])
 
     def interviewer_path(self) -> str:
         return reverse("interviews-interviewer", args=[self.pk, self.interviewer_token])
@@ -192,12 +223,56 @@ class Interview(models.Model):
             raise QuestionClosed("That question is closed: the interview has moved on.")
         item = self.current_item()
         item.interview = self
+        if item.get_follow_up() is not None:
+            raise QuestionClosed("Your answer was submitted and a follow-up question asked: answer the follow-up.")
         return item, item.save_answer(text, now)
 
-    def advance(self, now: datetime) -> "InterviewQuestion":
-        """Close the current question and start the next one."""
+    def save_follow_up(self, text: str, now: datetime,
+                       position: int | None = None) -> tuple["FollowUp", bool]:
+        """Save the answer to the current question's follow-up: (the follow-up, whether anything changed).
+
+        Idempotent like save_answer; refused once the follow-up's time is up (TimeUp), when the client shows
+        another question (QuestionClosed) or when no follow-up was asked (NoFollowUp).
+        """
         if self.is_finished:
             raise InterviewFinished("This interview has finished.")
+        if position is not None and position != self.current_position:
+            raise QuestionClosed("That question is closed: the interview has moved on.")
+        item = self.current_item()
+        follow_up = item.get_follow_up()
+        if follow_up is None:
+            raise NoFollowUp("No follow-up question was asked for this question.")
+        follow_up.item = item
+        return follow_up, follow_up.save_answer(text, now)
+
+    def ask_follow_up(self, now: datetime) -> "FollowUp | None":
+        """Ask the current question's follow-up if it is due (see the module docstring); None when it is not.
+
+        Asked once: a question that already has its follow-up gets no other.
+        """
+        if self.is_finished or self.with_interviewer:
+            return None
+        item = self.current_item()
+        item.interview = self
+        concept = item.follow_up_due(now)
+        if concept is None:
+            return None
+        try:
+            with transaction.atomic():
+                return FollowUp.objects.create(
+                    item=item, concept_id=concept["id"], concept_label=concept.get("label", ""),
+                    prompt=concept["follow_up"], asked_at=now, deadline=item.deadline,
+                )
+        except IntegrityError:  # asked by a racing request
+            return None
+
+    def advance(self, now: datetime) -> "InterviewQuestion":
+        """Close the current question and start the next one; or, when the current answer missed a core point
+        and time allows, ask its follow-up first and stay on the question (see ask_follow_up)."""
+        if self.is_finished:
+            raise InterviewFinished("This interview has finished.")
+        if self.ask_follow_up(now) is not None:
+            return self.current_item()
         if self.is_time_up(now):
             raise TimeUp("Time is up: finish the interview to see your scorecard.")
         if self.is_last_question:
@@ -326,8 +401,53 @@ class InterviewQuestion(models.Model):
         return self.question.rubric_concepts()
 
     def found_ids(self) -> set[str]:
+        """Concepts the grader heard: in the answer, or in the follow-up that asked for one."""
         result = self.get_grade()
-        return {str(c.get("id")) for c in result.concepts_found} if result else set()
+        found = {str(c.get("id")) for c in result.concepts_found} if result else set()
+        follow_up = self.get_follow_up()
+        if follow_up is not None and follow_up.found:
+            found.add(follow_up.concept_id)
+        return found
+
+    # The follow-up (solo interviews).
+
+    def get_follow_up(self) -> "FollowUp | None":
+        try:
+            return self.follow_up
+        except FollowUp.DoesNotExist:
+            return None
+
+    def follow_up_due(self, now: datetime) -> dict | None:
+        """The concept whose follow-up to ask now, or None: the first core point (gate) the graded answer
+        missed that has an authored follow-up, when the question's clock has enough time left for it."""
+        result = self.get_grade()
+        if result is None or self.get_follow_up() is not None or self.deadline is None:
+            return None
+        if self.remaining_seconds(now) < settings.INTERVIEW_FOLLOW_UP_MIN_S:
+            return None
+        known = {str(c["id"]): c for c in self.concepts()}
+        for missed in result.concepts_missed:
+            concept_id = str(missed.get("id"))
+            if concept_id not in known or not (missed["gate"] if "gate" in missed else known[concept_id].get("gate")):
+                continue
+            prompt = (missed.get("follow_up") or known[concept_id].get("follow_up") or "").strip()
+            if prompt:
+                return {"id": concept_id, "label": missed.get("label") or known[concept_id].get("label", ""),
+                        "follow_up": prompt}
+            return None  # only the first missed core point is followed up
+        return None
+
+    def auto_score(self) -> float:
+        """The grader's score for the question: the answer's, lifted or capped by its follow-up."""
+        result = self.get_grade()
+        if result is None:
+            return 0.0
+        follow_up = self.get_follow_up()
+        if follow_up is None or follow_up.get_grade() is None:
+            return result.score
+        weights = {str(c["id"]): scoring.concept_weight(c) for c in self.concepts()}
+        return scoring.score_with_follow_up(self.grade, follow_up.concept_id,
+                                            weights.get(follow_up.concept_id, 1.0), follow_up.grade)
 
     # The interviewer's marks.
 
@@ -354,9 +474,8 @@ class InterviewQuestion(models.Model):
     # Scores.
 
     def score(self) -> scoring.QuestionScore:
-        result = self.get_grade()
         return scoring.score_question(
-            auto=result.score if result else 0.0,
+            auto=self.auto_score(),
             concepts=self.concepts(),
             found=self.found_ids(),
             ticked=self.ticked,
@@ -366,10 +485,14 @@ class InterviewQuestion(models.Model):
     def concept_rows(self) -> list[dict]:
         """Every rubric concept with who heard it: the grader, the interviewer, or nobody."""
         found, ticked = self.found_ids(), set(self.ticked)
+        follow_up = self.get_follow_up()
+        asked = follow_up.concept_id if follow_up is not None else None
         return [
             {**concept, "id": str(concept["id"]), "weight": scoring.concept_weight(concept),
              "found": str(concept["id"]) in found, "ticked": str(concept["id"]) in ticked,
-             "missed": str(concept["id"]) not in found and str(concept["id"]) not in ticked}
+             "missed": str(concept["id"]) not in found and str(concept["id"]) not in ticked,
+             "followed_up": str(concept["id"]) == asked,
+             "found_in_follow_up": str(concept["id"]) == asked and follow_up.found}
             for concept in self.concepts()
         ]
 
@@ -401,8 +524,70 @@ class InterviewQuestion(models.Model):
             concepts_missed=[{"id": c["id"], "label": c.get("label", ""), "feedback": c.get("feedback", "")}
                              for c in missed],
             misconceptions=list(result.misconceptions),
-            details={**result.details, "auto_score": result.score, "override": self.override_score},
+            details={**result.details, "auto_score": self.auto_score(), "first_answer_score": result.score,
+                     "override": self.override_score},
         )
+
+
+class FollowUp(models.Model):
+    """The follow-up a solo interview asked after an answer that missed a core point: the rubric's own
+    follow-up question for that concept, its answer, and its grade against that concept alone."""
+
+    item = models.OneToOneField(InterviewQuestion, on_delete=models.CASCADE, related_name="follow_up")
+    concept_id = models.CharField(max_length=100)
+    concept_label = models.CharField(max_length=300, blank=True)
+    prompt = models.TextField()
+    asked_at = models.DateTimeField()
+    deadline = models.DateTimeField(help_text="The question's own deadline: the follow-up shares its clock.")
+    answer = models.TextField(blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    grade = models.JSONField(null=True, blank=True, help_text="Graded against the one concept it asks about.")
+
+    class Meta:
+        ordering = ["item"]
+
+    def __str__(self) -> str:
+        return f"Follow-up on {self.concept_id} ({self.item})"
+
+    @property
+    def flag_ref(self) -> str:
+        return answer_ref(FOLLOW_UP_FLAG_KIND, self.pk)
+
+    def is_time_up(self, now: datetime) -> bool:
+        return now >= self.deadline
+
+    def remaining_seconds(self, now: datetime) -> int:
+        return max(0, int((self.deadline - now).total_seconds()))
+
+    def save_answer(self, text: str, now: datetime) -> bool:
+        """Store and grade the text against the concept; refused (TimeUp) once the follow-up's time is up."""
+        if self.is_time_up(now):
+            raise TimeUp("Time is up for this follow-up: that answer was not saved.")
+        text = text[:MAX_ANSWER_CHARS]
+        if self.saved_at is not None and text == self.answer:
+            return False
+        self.answer, self.saved_at = text, now
+        self.grade = self._grade(text)
+        self.save(update_fields=["answer", "saved_at", "grade"])
+        return True
+
+    def _grade(self, text: str) -> dict | None:
+        if not text.strip():
+            return None
+        try:
+            return grade_concept(self.item.question.spec, self.concept_id, text).to_dict()
+        except SpecError:  # the rubric lost the concept since it was asked: nothing to grade against
+            return None
+
+    def get_grade(self) -> Grade | None:
+        if not self.grade:
+            return None
+        result = Grade.from_dict(self.grade)
+        return result if result.counts_as_attempt else None
+
+    @property
+    def found(self) -> bool:
+        return scoring.follow_up_found(self.grade if self.get_grade() else None, self.concept_id)
 
 
 def pick_questions(track: str, topics: list[Topic], count: int, rng: random.Random) -> list[Question]:

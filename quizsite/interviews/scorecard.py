@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from quizsite.interviews import scoring
-from quizsite.interviews.models import Interview, InterviewQuestion
+from quizsite.interviews.models import FollowUp, Interview, InterviewQuestion
 from quizsite.questions.models import Question
 
 
@@ -32,6 +32,7 @@ class QuestionRow:
             "late": item.is_late,
             "late_by_s": item.late_by_seconds,
             "time_used_s": self.time_used_s,
+            "first_answer_score": self.first_answer_score,
             "auto_score": self.score.auto,
             "interviewer_score": self.score.interviewer,
             "final_score": self.score.final,
@@ -41,8 +42,36 @@ class QuestionRow:
                  "ticked_by_interviewer": c["ticked"], "missed": c["missed"], "feedback": c.get("feedback", "")}
                 for c in self.concepts
             ],
+            "follow_up": self.follow_up_dict(),
             "model_answer": question.spec.get("model_answer", ""),
             "notes": item.notes,
+        }
+
+    @property
+    def follow_up(self) -> FollowUp | None:
+        return self.item.get_follow_up()
+
+    @property
+    def first_answer_score(self) -> float:
+        result = self.item.get_grade()
+        return result.score if result else 0.0
+
+    def follow_up_dict(self) -> dict | None:
+        follow_up = self.follow_up
+        if follow_up is None:
+            return None
+        result = follow_up.get_grade()
+        return {
+            "concept": follow_up.concept_id,
+            "label": follow_up.concept_label,
+            "prompt": follow_up.prompt,
+            "answer": follow_up.answer,
+            "answered": result is not None,
+            "found": follow_up.found,
+            "score": result.score if result else None,
+            "verdict": result.verdict.value if result else None,
+            "feedback": list(result.feedback) if result else [],
+            "answer_ref": follow_up.flag_ref if result else None,
         }
 
 
@@ -83,7 +112,7 @@ class Scorecard:
 
 
 def build_scorecard(interview: Interview, now: datetime) -> Scorecard:
-    items = interview.ordered_items()
+    items = list(interview.items.select_related("question__topic", "follow_up").order_by("position"))
     for item in items:
         item.interview = interview
     asked = [item for item in items if item.was_asked]

@@ -11,6 +11,18 @@ One question's scores:
   A tick of a concept the grader already found adds nothing; a concept's weight defaults to 1.
 - ``final``: the interviewer's override when there is one (with a reason), else ``combined``.
 
+A follow-up (solo interviews, see models.FollowUp) changes ``auto`` before anything else, by
+``score_with_follow_up``: when the follow-up answer states the missed concept and no wrong claim, the
+question scores what the first answer would have scored had it stated that concept too::
+
+    lifted = (found_weight + weight(concept)) / total_weight - penalty, capped again by the rules of the
+             grader: at GATE_CAP while another core point (gate) is still missed, at MISCONCEPTION_CAP when
+             the first answer stated a misconception
+
+and ``auto = max(first score, lifted)``. So a follow-up lifts the gate cap once the gate is met, and never
+scores above a first answer that said everything. A follow-up that states a misconception caps the
+question at MISCONCEPTION_CAP; one that misses the concept changes nothing.
+
 A session's scores:
 
 - ``overall``: the mean of ``final`` over the questions asked (reached); a question asked but left
@@ -20,6 +32,8 @@ A session's scores:
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from quizsite.questions.grading.rubric import GATE_CAP, MISCONCEPTION_CAP
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,39 @@ def score_question(
     final = _clamp(override) if override is not None else combined
     return QuestionScore(auto=auto, combined=combined, final=final,
                          override=_clamp(override) if override is not None else None, ticked_extra=extra)
+
+
+def follow_up_found(follow_up: dict | None, concept_id: str) -> bool:
+    """Did the follow-up answer (a grade dict) state the concept, without any wrong claim?"""
+    if not follow_up or follow_up.get("verdict") == "invalid":
+        return False
+    found = {str(c.get("id")) for c in follow_up.get("concepts_found", [])}
+    return concept_id in found and not follow_up.get("misconceptions")
+
+
+def score_with_follow_up(first: dict, concept_id: str, weight: float, follow_up: dict | None) -> float:
+    """The automatic score of a question once its follow-up counts (see the module docstring).
+
+    `first` and `follow_up` are grade dicts (Grade.to_dict()); `weight` is the concept's weight.
+    """
+    score = _clamp(first.get("score", 0.0))
+    if not follow_up or follow_up.get("verdict") == "invalid":
+        return score
+    if follow_up.get("misconceptions"):
+        return min(score, MISCONCEPTION_CAP)
+    if not follow_up_found(follow_up, concept_id):
+        return score
+    details = first.get("details") or {}
+    total = details.get("total_weight")
+    found_weight = details.get("found_weight")
+    if not isinstance(total, (int, float)) or not isinstance(found_weight, (int, float)) or total <= 0:
+        return score
+    lifted = (found_weight + weight) / total - float(details.get("penalty") or 0.0)
+    if set(map(str, details.get("gates_missed") or [])) - {concept_id}:
+        lifted = min(lifted, GATE_CAP)
+    if first.get("misconceptions"):
+        lifted = min(lifted, MISCONCEPTION_CAP)
+    return max(score, _clamp(lifted))
 
 
 def mean(values: Iterable[float]) -> float | None:

@@ -21,9 +21,14 @@ class CreateInterviewSerializer(serializers.Serializer):
 
 
 class SaveAnswerSerializer(serializers.Serializer):
+    ANSWER, FOLLOW_UP = "answer", "follow-up"
+
     text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=MAX_ANSWER_CHARS)
     position = serializers.IntegerField(min_value=1, required=False,
                                         help_text="The question number the client shows; a stale save is refused.")
+    part = serializers.ChoiceField(
+        choices=[ANSWER, FOLLOW_UP], default=ANSWER,
+        help_text="The question's answer, or the answer to the follow-up it asked (refused once its time is up).")
 
 
 class InterviewSerializer(serializers.ModelSerializer):
@@ -48,7 +53,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         return interview.current_position + 1
 
     def get_interviewer_url(self, interview: Interview) -> str | None:
-        if not interview.with_interviewer:
+        if not interview.with_interviewer or not interview.interviewer_token:
             return None
         request = self.context.get("request")
         path = interview.interviewer_path()

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from quizsite.interviews.models import Interview, InterviewQuestion
+from quizsite.interviews.models import FollowUp, Interview, InterviewQuestion
 from quizsite.questions.flags import FlagTarget
 from quizsite.questions.models import AnswerSource, Question
 from quizsite.questions.signals import answer_graded
@@ -43,6 +43,19 @@ def make_flashcards(user, items: list[InterviewQuestion]) -> list[dict]:
             add_personal_card(user, front, back, tags, source="interview")
             made.append({"question": item.question.slug, "concept": concept["id"], "front": front, "back": back})
     return made
+
+
+def follow_up_flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
+    """The candidate's own graded follow-up answer, for questions.flags (kind "follow-up"): graded against
+    its one concept, shown on the scorecard once the interview has ended."""
+    if user is None or not user.is_authenticated:
+        return None
+    follow_up = (FollowUp.objects.select_related("item__interview", "item__question")
+                 .filter(pk=pk, item__interview__user=user).first())
+    if follow_up is None or follow_up.get_grade() is None:
+        return None
+    return FlagTarget(question=follow_up.item.question, answer_text=follow_up.answer, grade=follow_up.grade,
+                      source=AnswerSource.INTERVIEW, shown=follow_up.item.interview.is_finished)
 
 
 def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/finish", views.interview_finish, name="interviews-finish"),
     path("<int:pk>/scorecard", views.interview_scorecard, name="interviews-scorecard"),
     path("<int:pk>/scorecard.md", views.interview_scorecard_md, name="interviews-scorecard-md"),
+    path("<int:pk>/interviewer-link", views.interview_link, name="interviews-link"),
     # interviews-interviewer- (by private link, no login)
     path("<int:pk>/i/<str:token>/", views.interviewer_view, name="interviews-interviewer"),
     path("<int:pk>/i/<str:token>/live", views.interviewer_live, name="interviews-interviewer-live"),

@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from quizsite.interviews.forms import AnswerForm, NotesForm, OverrideForm, StartForm, TicksForm
-from quizsite.interviews.models import Interview, InterviewError, InterviewQuestion, NoQuestions, Status
+from quizsite.interviews.models import (
+    FollowUp,
+    Interview,
+    InterviewError,
+    InterviewQuestion,
+    NoQuestions,
+    Status,
+    TimeUp,
+)
 from quizsite.interviews.scorecard import build_scorecard
 from quizsite.interviews.services import finish_interview
 
@@ -24,7 +32,7 @@ def _get_interview_for_user(request: HttpRequest, pk: int) -> Interview:
 def _get_interview_for_token(pk: int, token: str) -> Interview:
     """The interview whose interviewer holds this token; 404 for anything else, whoever asks."""
     interview = Interview.objects.filter(pk=pk).first()
-    if interview is None or not interview.check_token(token):
+    if interview is None or not interview.check_token(token, timezone.now()):
         raise Http404("No such interview")
     return interview
 
@@ -56,27 +64,42 @@ def _clock_time(value) -> str:
     return timezone.localtime(value).strftime("%H:%M:%S") if value else ""
 
 
-def _save_payload(item: InterviewQuestion, changed: bool) -> dict:
+def _save_payload(item: InterviewQuestion | FollowUp, number: int, changed: bool) -> dict:
+    late = isinstance(item, InterviewQuestion)
     return {
-        "position": item.number,
+        "position": number,
         "saved_at": item.saved_at.isoformat() if item.saved_at else None,
         "saved_at_display": _clock_time(item.saved_at),
         "changed": changed,
-        "is_late": item.is_late,
-        "late_by_s": item.late_by_seconds,
+        "is_late": item.is_late if late else False,
+        "late_by_s": item.late_by_seconds if late else 0,
     }
 
 
-def _save_from_post(request: HttpRequest, interview: Interview) -> InterviewQuestion | None:
-    """Save the answer text a form carried (Next and Finish post it too). None when there was none."""
+def _save(interview: Interview, form: AnswerForm) -> tuple[dict, bool]:
+    """Save the text of a valid form to the answer or to the follow-up it names: (payload, changed)."""
+    data, now = form.cleaned_data, timezone.now()
+    if data.get("part") == AnswerForm.FOLLOW_UP:
+        follow_up, changed = interview.save_follow_up(data["text"], now, form.position0())
+        return _save_payload(follow_up, interview.current_position + 1, changed), changed
+    item, changed = interview.save_answer(data["text"], now, form.position0())
+    return _save_payload(item, item.number, changed), changed
+
+
+def _save_from_post(request: HttpRequest, interview: Interview) -> None:
+    """Save the answer text a form carried (Next and Finish post it too), when it carried any."""
     if "text" not in request.POST:
-        return None
+        return
     form = AnswerForm(request.POST)
     if not form.is_valid():
         raise InterviewError("That answer could not be saved: " + " ".join(
             str(e) for errors in form.errors.values() for e in errors))
-    item, _ = interview.save_answer(form.cleaned_data["text"], timezone.now(), form.position0())
-    return item
+    try:
+        _save(interview, form)
+    except TimeUp as exc:  # a follow-up past its time: refused, and the candidate moves on all the same
+        if form.cleaned_data.get("part") != AnswerForm.FOLLOW_UP:
+            raise
+        messages.warning(request, str(exc))
 
 
 def _trend(interviews: list[Interview]) -> dict:
@@ -130,10 +153,11 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     item = _get_item(interview, None)
     interviewer_url = (request.build_absolute_uri(interview.interviewer_path())
-                       if interview.with_interviewer else "")
+                       if interview.with_interviewer and interview.interviewer_token else "")
     return render(request, "interviews/candidate.html", {
         "interview": interview,
         "item": item,
+        "follow_up": item.get_follow_up(),
         "question": item.question,
         "now": now,
         "time_up": interview.is_time_up(now),
@@ -156,15 +180,15 @@ def interview_save(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "That answer could not be saved.")
         return redirect("interviews-detail", interview.pk)
     try:
-        item, changed = interview.save_answer(form.cleaned_data["text"], timezone.now(), form.position0())
+        payload, _ = _save(interview, form)
     except InterviewError as exc:
         if _wants_json(request):
             return JsonResponse({"error": str(exc), "detail": str(exc)}, status=409)
         messages.error(request, str(exc))
         return redirect("interviews-detail", interview.pk)
     if _wants_json(request):
-        return JsonResponse(_save_payload(item, changed))
-    messages.success(request, f"Saved {_clock_time(item.saved_at)}")
+        return JsonResponse(payload)
+    messages.success(request, f"Saved {payload['saved_at_display']}")
     return redirect("interviews-detail", interview.pk)
 
 
@@ -174,7 +198,10 @@ def interview_next(request: HttpRequest, pk: int) -> HttpResponse:
     interview = _get_interview_for_user(request, pk)
     try:
         _save_from_post(request, interview)
+        position = interview.current_position
         interview.advance(timezone.now())
+        if interview.current_position == position:
+            messages.info(request, "One follow-up question before you move on.")
     except InterviewError as exc:
         messages.error(request, str(exc))
     return redirect("interviews-detail", interview.pk)
@@ -190,7 +217,11 @@ def interview_finish(request: HttpRequest, pk: int) -> HttpResponse:
         if not interview.is_finished:
             messages.error(request, str(exc))
             return redirect("interviews-detail", interview.pk)
-    finish_interview(interview, timezone.now())
+    now = timezone.now()
+    if interview.ask_follow_up(now) is not None:
+        messages.info(request, "One follow-up question before you finish.")
+        return redirect("interviews-detail", interview.pk)
+    finish_interview(interview, now)
     return redirect("interviews-scorecard", interview.pk)
 
 
@@ -213,12 +244,31 @@ def interview_scorecard_md(request: HttpRequest, pk: int) -> HttpResponse:
     return _markdown(request, interview)
 
 
+@login_required
+@require_POST
+def interview_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """The candidate regenerates or revokes the interviewer's private link."""
+    interview = _get_interview_for_user(request, pk)
+    action = request.POST.get("action", "")
+    if action == "regenerate":
+        interview.regenerate_interviewer_link()
+        messages.success(request, "A new interviewer link is ready; the old one no longer works.")
+    elif action == "revoke":
+        interview.revoke_interviewer_link()
+        messages.success(request, "The interviewer link no longer works.")
+    else:
+        return HttpResponse("Choose regenerate or revoke.", status=400, content_type="text/plain")
+    return redirect("interviews-scorecard" if interview.is_finished else "interviews-detail", interview.pk)
+
+
 def _render_scorecard(request: HttpRequest, interview: Interview, markdown_url: str,
                       interviewer: bool = False) -> HttpResponse:
     card = build_scorecard(interview, timezone.now())
+    interviewer_url = (request.build_absolute_uri(interview.interviewer_path())
+                       if not interviewer and interview.with_interviewer and interview.interviewer_token else "")
     return render(request, "interviews/scorecard.html", {
         "interview": interview, "card": card, "chart": card.chart(), "markdown_url": markdown_url,
-        "interviewer": interviewer,
+        "interviewer": interviewer, "interviewer_url": interviewer_url,
     })
 
 

@@ -6,11 +6,11 @@ from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 from quizsite.questions.grading import Grade
+from quizsite.questions.locks import hidden_question_ids
 from quizsite.questions.models import Question
 from quizsite.questions.serializers import GradeRequestSerializer, GradeResponseSerializer
 from quizsite.quizzes.models import Answer, Attempt, Quiz
@@ -22,13 +22,14 @@ from quizsite.quizzes.serializers import (
     StartAttemptSerializer,
 )
 from quizsite.quizzes.services import Learner, answer_in_attempt, submit_answer
+from quizsite.throttling import AnonThrottle, UserThrottle
 
 
-class GradeAnonThrottle(AnonRateThrottle):
+class GradeAnonThrottle(AnonThrottle):
     scope = "grade_anon"
 
 
-class GradeUserThrottle(UserRateThrottle):
+class GradeUserThrottle(UserThrottle):
     scope = "grade_user"
 
 
@@ -56,6 +57,10 @@ class GradeQuestion(APIView):
                  "detail": "Answer it for a run with POST /api/v1/runs/<id>/answers."},
                 status=status.HTTP_409_CONFLICT,
             )
+        if question.pk in hidden_question_ids(request.user, request.session.session_key or "", timezone.now()):
+            message = ("This question is in your exam in progress: answer it in the exam. Its answer and "
+                       "explanation come with your results when the exam ends.")
+            return Response({"error": message, "detail": message}, status=status.HTTP_409_CONFLICT)
         serializer = GradeRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         response = serializer.validated_data["answer"]

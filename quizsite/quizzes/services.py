@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from quizsite.questions.flags import FlagTarget, response_text
 from quizsite.lib.idempotency import clean_idempotency_key
@@ -30,6 +31,20 @@ class Learner:
         if self.user.is_authenticated:
             return f"user-{self.user.pk}"
         return f"session-{self.session_key}"
+
+
+def open_exam_question_ids(user, session_key: str, now: datetime) -> set[int]:
+    """The questions of this learner's exam attempts still in progress (not finished, not past their
+    deadline): their answers stay hidden until the exam ends."""
+    attempts = Attempt.objects.filter(mode=Mode.EXAM, finished_at__isnull=True).filter(
+        Q(deadline__isnull=True) | Q(deadline__gt=now))
+    if user is not None and user.is_authenticated:
+        attempts = attempts.filter(user=user)
+    elif session_key:
+        attempts = attempts.filter(user=None, session_key=session_key)
+    else:
+        return set()
+    return set(QuizItem.objects.filter(quiz__attempts__in=attempts).values_list("question_id", flat=True))
 
 
 def learner_for(request) -> Learner:

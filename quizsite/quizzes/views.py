@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from quizsite.questions.locks import hidden_question_ids
 from quizsite.questions.models import Question
 from quizsite.questions.views import question_context
 from quizsite.quizzes.forms import BuildForm, StartForm, response_from_post
@@ -157,8 +158,11 @@ def question_answer(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("topic"), slug=slug, is_retired=False)
     if question.needs_run:
         return render(request, "questions/_needs_run.html", {"question": question}, status=409)
-    result, answer = submit_answer(question, response_from_post(question, request.POST), learner_for(request),
-                                   timezone.now(), idempotency_key=request.POST.get("idempotency_key", ""))
+    learner = learner_for(request)
+    if question.pk in hidden_question_ids(learner.user, learner.session_key, timezone.now()):
+        return render(request, "questions/_in_exam.html", {"question": question}, status=409)
+    result, answer = submit_answer(question, response_from_post(question, request.POST), learner, timezone.now(),
+                                   idempotency_key=request.POST.get("idempotency_key", ""))
     context = {"question": question, "result": result, "show_feedback": True, "submitted": request.POST,
                "flag_ref": answer.flag_ref if answer is not None else "",
                "selected": request.POST.getlist("answer"), **question_context(request, question)}

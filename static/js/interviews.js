@@ -49,7 +49,8 @@
   if (form) {
     const text = form.querySelector("textarea[name=text]");
     const status = document.getElementById("save-status");
-    const key = "bp-interview-" + form.dataset.interview + "-" + form.dataset.position;
+    const key = "bp-interview-" + form.dataset.interview + "-" + form.dataset.position +
+      (form.dataset.part ? "-" + form.dataset.part : "");
     let saved = text.dataset.savedText !== undefined ? text.dataset.savedText : text.value;
     let saving = null, debounce = null, submitting = false, closed = false;
     // While saves fail (503 while the database is away, or no connection), retry with a growing delay.

@@ -50,6 +50,13 @@ def t0() -> datetime:
     return T0
 
 
+@pytest.fixture(autouse=True)
+def _links_outlive_the_fixed_clock(settings):
+    """Sessions here start at T0 (in the past) while pages read the real clock: interviewer links stay live
+    for these tests. Their expiry is tested with real times in tests/site/test_interviewer_links.py."""
+    settings.INTERVIEWER_LINK_TTL_HOURS = 24 * 365 * 50
+
+
 @pytest.fixture
 def hand_topic(db) -> Topic:
     """A topic of its own with exactly two rubric questions (measurement and diagnosis)."""

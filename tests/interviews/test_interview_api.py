@@ -46,7 +46,13 @@ def test_the_current_question_never_carries_the_rubric(candidate):
     assert not any(word in flat for word in RUBRIC_WORDS)
 
 
-def test_save_is_idempotent_and_refuses_stale_positions(candidate):
+@pytest.fixture
+def no_follow_ups(settings):
+    """Moving on goes straight to the next question (follow-ups: test_interview_follow_ups.py)."""
+    settings.INTERVIEW_FOLLOW_UP_MIN_S = 24 * 3600
+
+
+def test_save_is_idempotent_and_refuses_stale_positions(candidate, no_follow_ups):
     pk = create(candidate).json()["id"]
     first = candidate.put(f"{BASE}{pk}/answer", {"text": "P99 is a percentile", "position": 1}, format="json")
     again = candidate.put(f"{BASE}{pk}/answer", {"text": "P99 is a percentile", "position": 1}, format="json")
@@ -59,7 +65,7 @@ def test_save_is_idempotent_and_refuses_stale_positions(candidate):
     assert candidate.get(f"{BASE}{pk}/current").json()["answer"] == ""
 
 
-def test_the_whole_session_through_the_api(candidate):
+def test_the_whole_session_through_the_api(candidate, no_follow_ups):
     pk = create(candidate, question_count=2).json()["id"]
     assert candidate.get(f"{BASE}{pk}/scorecard").status_code == 409
     candidate.put(f"{BASE}{pk}/answer", {"text": "I would measure the 99th percentile under load"}, format="json")

@@ -118,10 +118,12 @@ def test_a_retried_checkpoint_answer_is_stored_once(learner_client, learner, lab
     """The page sends the same idempotency key when it retries after a 503 or a dropped connection."""
     run = make_run(learner, lab)
     url = f"/labs/runs/{run.pk}/answer/lab-first-slower-requests"
-    form = {"answer": "4", "idempotency_key": "0b6f4c1e-5a0d-4f3e-9c2b-7d8e1f2a3b4c"}
+    # A wrong answer: a correct one would settle the question (no further answers on this run).
+    form = {"answer": "7", "idempotency_key": "0b6f4c1e-5a0d-4f3e-9c2b-7d8e1f2a3b4c"}
     first = learner_client.post(url, form, HTTP_HX_REQUEST="true")
     again = learner_client.post(url, form, HTTP_HX_REQUEST="true")
-    assert 'data-verdict="correct"' in first.content.decode() and 'data-verdict="correct"' in again.content.decode()
+    assert 'data-verdict="incorrect"' in first.content.decode()
+    assert 'data-verdict="incorrect"' in again.content.decode() and "2 attempts left" in again.content.decode()
     assert LabAnswer.objects.count() == 1
     learner_client.post(url, {**form, "idempotency_key": "1b6f4c1e-5a0d-4f3e-9c2b-7d8e1f2a3b4c"},
                         HTTP_HX_REQUEST="true")

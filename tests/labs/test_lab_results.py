@@ -74,6 +74,7 @@ def test_samples_csv_has_a_header_and_a_row_a_second():
     lines = results.samples_csv(rows).splitlines()
     assert lines[0].startswith("index,t,users,rps") and len(lines) == 4
     assert ",," in lines[1]
+    assert lines[2] == "1,2.0,20,20.0,0.2,52.0,160.0,231.0,40,0,30.0,12.0"  # the sample's own values
 
 
 def test_a_config_reads_as_one_line():

@@ -88,3 +88,14 @@ def test_a_cancelled_run_is_not_started(learner, lab):
     run = queued(learner, lab)
     run.request_cancel(timezone.now())
     assert runner.execute(run.pk) == "not queued (cancelled)"
+
+
+def test_a_run_cancelled_while_starting_reads_cancelled(learner, lab):
+    """The learner cancels as the worker claims the run: the model API and Locust are stopped before any
+    load, and the run reads "cancelled" (it read "failed" before), with nothing left running."""
+    run = queued(learner, lab, users=4, duration_s=5)
+    LabRun.objects.filter(pk=run.pk).update(cancel_requested_at=timezone.now())
+    assert runner.execute(run.pk) == "cancelled"
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED and "Cancelled" in run.failure_reason
+    assert not processes.marked_processes(run.process_marker)

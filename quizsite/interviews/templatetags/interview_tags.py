@@ -2,7 +2,11 @@
 
 from django import template
 
+from quizsite.lib.exports import markdown_fence, markdown_inline
+
 register = template.Library()
+register.filter("md_inline", markdown_inline)
+register.filter("md_fence", markdown_fence)
 
 
 @register.filter

@@ -1,6 +1,6 @@
 """The outcome of grading one response."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -51,6 +51,13 @@ class Grade:
         `expected` stays empty: the learner may try again, so the answer must not leak.
         """
         return cls(0.0, Verdict.INVALID, [message], "", details=dict(details))
+
+    def withheld(self, note: str) -> "Grade":
+        """The verdict and score only, with `note` as the feedback: nothing that gives the answer away (the
+        expected answer, feedback lines that quote it, the tolerance band, which picks were right, what a
+        missed concept needed), for a learner who may still try again."""
+        return replace(self, feedback=[note], expected="", details={}, misconceptions=[],
+                       concepts_missed=[{"label": c.get("label", "")} for c in self.concepts_missed])
 
     @property
     def counts_as_attempt(self) -> bool:
