@@ -35,6 +35,9 @@ def _sign_in(site, page, django_user_model, next_url: str):
     page.get_by_label("Username").fill("steady")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # The keyboard handlers come with deferred scripts: wait until the page they land on has run them.
+    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+    page.wait_for_load_state("load")
     return user
 
 
