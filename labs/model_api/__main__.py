@@ -13,9 +13,11 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 
 from labs.model_api.config import Config, ConfigError
+from labs.model_api.record import STARTED_AT_ENV
 
 PROG = "python -m labs.model_api"
 
@@ -33,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.makedirs(metrics_dir, exist_ok=True)
     os.environ.update(config.to_env())
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ.setdefault(STARTED_AT_ENV, repr(time.time()))  # the records' t = 0, shared by the workers
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")  # one worker, one core: no hidden BLAS threads
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from labs.model_api.config import Config
 from labs.model_api.metrics import Metrics, MetricsMiddleware, claim_worker_index, multiproc_dir
 from labs.model_api.model import LOCATIONS, fit
+from labs.model_api.record import Recorder, RecordMiddleware, note_error
 from labs.model_api.routes import health, info, metrics, predict, work
 from labs.model_api.schemas import HealthOut
 from labs.model_api.service import InjectedError, Overloaded, PredictionService
@@ -29,6 +30,7 @@ def create_app(config: Config | None = None) -> FastAPI:
     directory = multiproc_dir()
     worker = claim_worker_index(directory)
     worker_metrics = Metrics(directory, worker)
+    recorder = Recorder(config.record) if config.record else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,6 +40,8 @@ def create_app(config: Config | None = None) -> FastAPI:
             yield
         finally:
             worker_metrics.close()
+            if recorder is not None:
+                recorder.close()
 
     app = FastAPI(
         title="Breaking Point model API",
@@ -58,6 +62,8 @@ def create_app(config: Config | None = None) -> FastAPI:
     app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(InjectedError, _injected_error)
     app.add_middleware(MetricsMiddleware, metrics=worker_metrics)
+    if recorder is not None:
+        app.add_middleware(RecordMiddleware, recorder=recorder)
     return app
 
 
@@ -91,12 +97,15 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_describe(error) for error in exc.errors()]
     message = "; ".join(f"{e['field']}: {e['msg']}" for e in errors)
+    note_error(request.scope, message, body_invalid=True)
     return JSONResponse({"detail": errors, "message": message}, status_code=422)
 
 
 async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
+    note_error(request.scope, str(exc))
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
 
 async def _injected_error(request: Request, exc: Exception) -> JSONResponse:
+    note_error(request.scope, str(exc))
     return JSONResponse({"detail": str(exc)}, status_code=500)

@@ -60,6 +60,7 @@ class Config:
     cache_size: int = _knob(10_000, "entries kept by the cache", "N")
     max_concurrency: int = _knob(0, "per worker, answer 503 beyond K requests in flight (0 = unlimited)", "K")
     log_level: str = _knob("warning", "uvicorn log level", "LEVEL")
+    record: str = _knob("", "append one JSON line per answered request to this file (empty = off)", "PATH")
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -178,6 +179,7 @@ class Config:
             f"error_rate={self.error_rate:g} seed={self.seed} "
             f"cache={f'on(size={self.cache_size})' if self.cache else 'off'} "
             f"max_concurrency={self.max_concurrency or 'unlimited'}"
+            + (f" record={self.record}" if self.record else "")
         )
 
 
