@@ -17,8 +17,9 @@ One `bwrap` call makes the sandbox:
   that namespace's processes only.
 
 Inside, the supervisor applies RLIMIT_CPU, AS, NOFILE, FSIZE, NPROC to Locust, caps its output, and stops
-it at the wall limit. Out here the wall limit (plus start-up and teardown slack) and an output cap are
-enforced again: on the end or any limit the sandbox is SIGKILLed, and any process still in its PID
+it at the wall limit (counted from Locust's start). Out here the wall limit (plus start-up and teardown
+slack) and an output cap are enforced again, and the resident memory of the whole sandbox is summed four
+times a second (RLIMIT_AS is per process; many processes could otherwise each take the limit): on the end or any limit the sandbox is SIGKILLed, and any process still in its PID
 namespace is killed too. Where bwrap is missing or cannot make namespaces, `SandboxUnavailable`: no
 unsandboxed fallback exists.
 
@@ -54,6 +55,9 @@ WORK_BYTES = 64 * 1024 * 1024  # each tmpfs (/tmp, the working folder)
 FILE_BYTES = 32 * 1024 * 1024  # RLIMIT_FSIZE for Locust
 RESULTS_BYTES = 64 * 1024 * 1024
 PR_SET_PDEATHSIG = 1
+MIB = 1024 * 1024
+API_MEMORY_MB = 512  # allowed beside Limits.memory_mb for the model API and the supervisor
+MEMORY_CHECK_S = 0.25
 
 
 class SandboxUnavailable(Exception):
@@ -306,6 +310,7 @@ class _Run:
         hard_deadline = started + self.limits.wall_s + STARTUP_SLACK_S
         output_cap = self.limits.output_bytes + 4096  # the supervisor cuts first; this is the backstop
         stop_sent_at = None
+        next_memory_check = 0.0
         info = b""
         while open_fds:
             now = time.monotonic()
@@ -315,16 +320,20 @@ class _Run:
                 stop_sent_at = now
                 process.stdin.close()  # the supervisor stops Locust and reports
                 hard_deadline = min(hard_deadline, now + 10)
+            if self.pidns and now >= next_memory_check:
+                next_memory_check = now + MEMORY_CHECK_S
+                if _namespace_rss(self.pidns) > (self.limits.memory_mb + API_MEMORY_MB) * MIB:
+                    return f"it used more than {self.limits.memory_mb:,} MB of memory"
             ready, _, _ = select.select(list(open_fds), [], [], 0.2)
             for fd in ready:
                 chunk = os.read(fd, 65536)
                 if not chunk:
                     open_fds.discard(fd)
-                    if fd == info_r:
-                        self._note_pidns(info)
                     continue
                 if fd == info_r:
                     info += chunk
+                    if self.pidns is None:
+                        self._note_pidns(info)
                 elif fd == results_r:
                     if len(self.results) + len(chunk) > RESULTS_BYTES:
                         return "its record of requests grew too large"
@@ -440,6 +449,21 @@ def _stats(raw: object) -> dict | None:
             "failures": int(entry.get("num_failures") or 0),
         }
     return stats
+
+
+def _namespace_rss(pidns: str) -> int:
+    """Resident bytes of every process in the PID namespace: RLIMIT_AS caps each process, this the sum."""
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in _pids():
+        if _pidns_of(pid) != pidns:
+            continue
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def _pids() -> list[int]:

@@ -39,7 +39,8 @@ def main() -> int:
     os.set_inheritable(plan["results_fd"], False)
     outcome = {"status": "error", "reason": "", "error_line": None, "stats": None, "api_started_at": None}
     try:
-        drop_root()
+        if plan.get("drop_root", True):  # False only for bench/sandbox.py's unsandboxed baseline
+            drop_root()
         outcome.update(run(plan))
     except Exception as exc:  # report, never leave the host without a result
         outcome.update(status="error", reason=f"the sandbox failed: {exc}")
@@ -131,8 +132,6 @@ def stop(process: subprocess.Popen, grace_s: float) -> None:
 
 
 def run(plan: dict) -> dict:
-    lim = plan["limits"]
-    started = time.monotonic()
     problem = syntax_problem(plan["locustfile"])
     if problem:
         return {"status": "error", "reason": problem[0], "error_line": problem[1]}
@@ -161,7 +160,7 @@ def run(plan: dict) -> dict:
         if not wait_for_api(port, api, timeout_s=30):
             return {"status": "error", "reason": "the model API did not start: "
                     + tail(plan["api_log"], 400), "api_started_at": api_started_at}
-        outcome = run_locust(plan, env, started + float(lim["wall_s"]))
+        outcome = run_locust(plan, env, time.monotonic() + float(plan["limits"]["wall_s"]))
         outcome["api_started_at"] = api_started_at
         return outcome
     finally:
@@ -198,8 +197,11 @@ def run_locust(plan: dict, env: dict, deadline: float) -> dict:
         if stop_requested.is_set():
             why = "it was stopped before the end"
             break
-        ready, _, _ = select.select([fd], [], [], min(0.2, deadline - now))
+        exited = locust.poll() is not None  # then drain what is buffered: a child it left may hold the pipe
+        ready, _, _ = select.select([fd], [], [], 0 if exited else min(0.2, deadline - now))
         if not ready:
+            if exited:
+                break
             continue
         chunk = os.read(fd, 65536)
         if not chunk:
