@@ -110,7 +110,7 @@ def availability() -> str | None:
             return f"bubblewrap could not start: {exc}"
         if done.returncode != 0 or done.stdout.strip() not in (b"1", b"2"):
             detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[-300:]
-            hint = "" if os.geteuid() == 0 else " (unprivileged user namespaces must be enabled: " \
+            hint = "" if _as_root() else " (unprivileged user namespaces must be enabled: " \
                 "sysctl kernel.unprivileged_userns_clone=1)"
             return f"bubblewrap cannot create its namespaces here{hint}: {detail or done.returncode}"
         return None
@@ -216,12 +216,19 @@ def _bwrap_args(staging: Path) -> list[str]:
         "--ro-bind", str(staging / "code"), CODE,
         "--ro-bind", str(staging / "locustfile.py"), f"{WORK}/locustfile.py",
         "--chdir", WORK,
+        # Last: the sandbox's own root and /dev tmpfs are owned by the sandbox user in a user namespace.
+        "--remount-ro", "/dev", "--remount-ro", "/",
     ]
-    if os.geteuid() == 0:
+    if _as_root():
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # the supervisor drops root
     else:
-        args += ["--unshare-user", "--disable-userns"]
+        args += ["--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534"]
     return args
+
+
+def _as_root() -> bool:
+    """Real root: no user namespace (root is exempt from RLIMIT_NPROC); the supervisor drops to 65534."""
+    return os.geteuid() == 0
 
 
 def _dirs_to(path: str) -> list[str]:
@@ -352,9 +359,11 @@ class _Run:
     def _note_pidns(self, info: bytes) -> None:
         try:
             child = int(json.loads(info.decode())["child-pid"])
-            self.pidns = os.readlink(f"/proc/{child}/ns/pid")
+            pidns = os.readlink(f"/proc/{child}/ns/pid")
         except (ValueError, KeyError, OSError):
-            self.pidns = None
+            return
+        if pidns != _pidns_of(os.getpid()):  # never our own namespace (a pid reused by a host process)
+            self.pidns = pidns
 
     def _kill(self, process: subprocess.Popen) -> None:
         """SIGKILL bwrap (its PID-namespace init dies with it, and the kernel kills the rest)."""

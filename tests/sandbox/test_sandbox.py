@@ -132,3 +132,29 @@ def test_bubblewrap_that_cannot_make_namespaces_refuses_to_run(monkeypatch, tmp_
             run_locustfile(MLUSER, duration_s=1, users=1, spawn_rate=1)
     finally:
         sandbox.availability.cache_clear()
+
+
+@pytest.mark.slow
+@pytest.mark.dbfree
+def test_user_namespace_mode_runs_and_keeps_the_root_read_only(monkeypatch):
+    """As a non-root worker would: a user namespace with uid 65534, the sandbox's own / and /dev read-only."""
+    monkeypatch.setattr(sandbox, "_as_root", lambda: False)
+    sandbox.availability.cache_clear()
+    source = MLUSER + '''
+import os
+print("UID", os.getuid())
+for path in ("/pwned", "/dev/shm/pwned"):
+    try:
+        open(path, "w").close()
+        print("WROTE", path)
+    except OSError as exc:
+        print("REFUSED", path, type(exc).__name__)
+'''
+    try:
+        run = run_locustfile(source, duration_s=2, users=1, spawn_rate=1, limits=TEST_LIMITS)
+    finally:
+        sandbox.availability.cache_clear()
+    assert run.status == "completed", run.reason
+    assert "UID 65534" in run.output
+    assert "WROTE" not in run.output and run.output.count("REFUSED") == 2
+    assert any(r["path"] == "/predict" for r in run.requests)
