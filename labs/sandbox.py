@@ -181,7 +181,7 @@ def _stage(staging: Path, source: str) -> None:
     etc.mkdir()
     for name, text in ETC_FILES.items():
         (etc / name).write_text(text)
-    (staging / "locustfile.py").write_text(source, encoding="utf-8")
+    (staging / "locustfile.py").write_bytes(source.encode("utf-8", "replace"))  # lone surrogates become ?
     for path in [staging, *staging.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
 

@@ -158,3 +158,23 @@ for path in ("/pwned", "/dev/shm/pwned"):
     assert "UID 65534" in run.output
     assert "WROTE" not in run.output and run.output.count("REFUSED") == 2
     assert any(r["path"] == "/predict" for r in run.requests)
+
+
+@pytest.mark.slow
+@pytest.mark.dbfree
+def test_unencodable_source_is_an_error_not_a_crash():
+    """A lone surrogate (possible in a JSON string) cannot crash the caller: the run reports an error."""
+    run = run_locustfile("x = '\ud800'\n", duration_s=1, users=1, spawn_rate=1, limits=TEST_LIMITS)
+    assert run.status == "error"
+
+
+@pytest.mark.slow
+@pytest.mark.dbfree
+def test_should_stop_ends_the_run_early_and_keeps_its_record():
+    """Asked to stop once users are running, a 60 s run ends at once, keeping what the API recorded so far."""
+    seen: list[str] = []
+    run = run_locustfile(MLUSER, duration_s=60, users=1, spawn_rate=1, limits=Limits(wall_s=60),
+                         on_output=seen.append, should_stop=lambda: "SENDING BAD" in "".join(seen))
+    assert (run.status, run.reason) == ("killed", "it was stopped before the end")
+    assert run.requests  # the API flushed its record when it was stopped
+    assert run.requests[-1]["t"] < 50

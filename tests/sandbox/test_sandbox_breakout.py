@@ -75,10 +75,11 @@ def host_addresses() -> list[str]:
 
 
 def test_cannot_reach_the_site_postgresql_or_redis(host_listener):
-    """Connections to the site's port, PostgreSQL and Redis (on 127.0.0.1 or the host's own address) fail."""
+    """Connections to the site's port, PostgreSQL and Redis (127.0.0.1, the host's address, unix sockets) fail."""
     port, accepted = host_listener
     targets = [("127.0.0.1", port), ("127.0.0.1", 5432), ("127.0.0.1", 6379)]
     targets += [(address, port) for address in host_addresses()] + [("1.1.1.1", 80)]
+    unix = ["/run/postgresql/.s.PGSQL.5432", "/var/run/postgresql/.s.PGSQL.5432", "/run/redis/redis.sock"]
     source = f"""
 import socket
 for host, port in {targets!r}:
@@ -87,10 +88,17 @@ for host, port in {targets!r}:
         print("CONNECTED", host, port)
     except OSError as exc:
         print("FAILED", host, port, type(exc).__name__)
+for path in {unix!r}:
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(path)
+        print("CONNECTED", path)
+    except OSError as exc:
+        print("FAILED", path, type(exc).__name__)
 """
     result = run(source)
     assert "CONNECTED" not in result.output
-    assert result.output.count("FAILED") == len(targets)
+    assert result.output.count("FAILED") == len(targets) + len(unix)
     assert accepted == []  # the host's listener never saw a connection
     assert result.status == "error" and "no user class" in result.reason
 
@@ -253,3 +261,23 @@ for pid in ["1", "self"] + [p for p in os.listdir("/proc") if p.isdigit()]:
     assert canary not in result.output
     assert all(canary not in str(r) for r in result.requests)
     assert result.status == "error", result.reason
+
+
+def test_a_benign_run_still_works_after_the_hostile_ones(host_listener):
+    """After the attacks (this module runs it last), the next learner's run completes and the host still serves."""
+    port, accepted = host_listener
+    source = """
+from locust import HttpUser, task, constant
+
+class MLUser(HttpUser):
+    wait_time = constant(0.2)
+
+    @task
+    def predict(self):
+        self.client.post("/predict", json={"sqft": 1500, "bedrooms": 3, "location": "NY"})
+"""
+    result = run(source)
+    assert result.status == "completed", result.reason
+    assert any(r["status"] == 200 for r in result.requests)
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()  # the host's own port still answers
+    assert sandbox_processes() == []
