@@ -17,7 +17,17 @@ from rest_framework.views import APIView
 
 from labs.loader import caps_from_settings
 from labs.models import Lab, LabRun
-from labs.services import ActiveRunExists, InvalidRun, NotAnswerable, QueueFull, answer_checkpoint, start_run
+from labs.services import (
+    ActiveRunExists,
+    CompareError,
+    InvalidRun,
+    NotAnswerable,
+    QueueFull,
+    answer_checkpoint,
+    comparison,
+    runs_to_compare,
+    start_run,
+)
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
 
 
@@ -142,6 +152,45 @@ class RunDetail(APIView):
         except ValueError:
             raise ValidationError({"since": "must be a whole number"}) from None
         return Response(run.to_dict(timezone.now(), since=since))
+
+
+CompareRowSerializer = inline_serializer("LabRunCompareRow", many=True, fields={
+    "id": serializers.CharField(), "label": serializers.CharField(), "unit": serializers.CharField(),
+    "a": serializers.FloatField(allow_null=True), "b": serializers.FloatField(allow_null=True),
+    "ratio": serializers.FloatField(allow_null=True, help_text="b / a"),
+    "change": serializers.CharField(help_text='"halved", "doubled", "rose by 35%", ... or "" when not comparable'),
+})
+CompareSerializer = inline_serializer("LabRunCompare", {
+    "a": serializers.IntegerField(), "b": serializers.IntegerField(),
+    "rows": CompareRowSerializer,
+    "changes": serializers.ListField(child=serializers.CharField(), help_text="What changed from a to b, in words."),
+    "summary": serializers.CharField(),
+    "bottleneck": serializers.DictField(child=serializers.CharField(allow_null=True)),
+    "config_changes": serializers.ListField(child=serializers.DictField()),
+    "runs": serializers.DictField(help_text="a and b: id, url, config, summary, created_at, series [{t, rps, p99_ms}]"),
+})
+
+
+class RunCompare(APIView):
+    """Two of the caller's finished runs of one lab side by side, and what changed from a to b."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("a", int, required=True, description="The baseline run's id."),
+                    OpenApiParameter("b", int, required=True, description="The run compared with it.")],
+        responses={200: CompareSerializer},
+    )
+    def get(self, request):
+        try:
+            a, b = runs_to_compare(request.user, request.query_params.get("a"), request.query_params.get("b"))
+        except CompareError as exc:
+            if exc.status == 404:
+                raise NotFound(str(exc)) from None
+            if exc.status == 409:
+                raise Conflict(str(exc)) from None
+            raise ValidationError({exc.field or "detail": str(exc)}) from None
+        return Response(comparison(a, b))
 
 
 class RunCancel(APIView):

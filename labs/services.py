@@ -10,9 +10,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from labs.loader import caps_from_settings
-from quizsite.lib.idempotency import clean_idempotency_key
 from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import validate_request
+from quizsite.lib.idempotency import clean_idempotency_key
 from quizsite.questions.flags import FlagTarget, response_text
 from quizsite.questions.grading import Grade, Verdict
 from quizsite.questions.models import AnswerSource, Question
@@ -190,3 +190,72 @@ def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
         return None
     return FlagTarget(question=answer.question, answer_text=response_text(answer.response), grade=answer.grade,
                       source=AnswerSource.LAB)
+
+
+class CompareError(Exception):
+    """Two runs that cannot be compared; `status` is the HTTP status that says why (400, 404 or 409)."""
+
+    def __init__(self, message: str, status: int, field: str = ""):
+        self.status = status
+        self.field = field
+        super().__init__(message)
+
+
+def _run_id(raw: Any, field: str) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise CompareError(f"{field} must be the id of one of your runs (a whole number)", 400, field) from None
+    if value < 1:
+        raise CompareError(f"{field} must be the id of one of your runs (a whole number)", 400, field)
+    return value
+
+
+def runs_to_compare(user, raw_a: Any, raw_b: Any) -> tuple[LabRun, LabRun]:
+    """The learner's two finished runs of one lab, or CompareError: 400 for a missing or malformed id, 404 for
+    a run that is not theirs (someone else's run is not found, as everywhere), 409 for a run that has not
+    succeeded or two runs of different labs."""
+    a, b = _run_id(raw_a, "a"), _run_id(raw_b, "b")
+    if a == b:
+        raise CompareError("b must be a different run from a", 400, "b")
+    runs = {r.pk: r for r in LabRun.objects.select_related("lab").filter(pk__in=(a, b), user=user)}
+    for pk, field in ((a, "a"), (b, "b")):
+        if pk not in runs:
+            raise CompareError(f"{field}: no run {pk} of yours", 404, field)
+    for pk, field in ((a, "a"), (b, "b")):
+        run = runs[pk]
+        if run.status != RunStatus.SUCCEEDED or not run.has_results:
+            raise CompareError(f"run {pk} ({field}) has not finished with results (it is {run.status})", 409, field)
+    if runs[a].lab_id != runs[b].lab_id:
+        raise CompareError(f"runs {a} and {b} are of different labs ({runs[a].lab.slug}, {runs[b].lab.slug})",
+                           409, "b")
+    return runs[a], runs[b]
+
+
+def run_diagnosis(run: LabRun) -> dict | None:
+    """The run's diagnosis ("What happened"), or None before the run has finished with results."""
+    if not run.has_results:
+        return None
+    return run.results.get("diagnosis") or None
+
+
+def run_figures(run: LabRun):
+    """What the comparison reads of a run (labs.analysis.compare.RunFigures)."""
+    from labs.analysis.compare import RunFigures
+
+    return RunFigures(run.pk, {**run.results, "diagnosis": run_diagnosis(run) or {}}, run.config)
+
+
+def comparison(a: LabRun, b: LabRun) -> dict[str, Any]:
+    """Two runs side by side: the figures, what changed in words, and both runs' RPS and P99 a second."""
+    from labs.analysis.compare import compare
+
+    result = compare(run_figures(a), run_figures(b))
+    result["runs"] = {}
+    for key, run in (("a", a), ("b", b)):
+        result["runs"][key] = {
+            "id": run.pk, "url": run.get_absolute_url(), "config": run.config, "summary": run.config_summary(),
+            "created_at": run.created_at.isoformat(),
+            "series": [{"t": s["t"], "rps": s["rps"], "p99_ms": s["p99_ms"]} for s in run.samples_since()],
+        }
+    return result

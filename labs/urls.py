@@ -12,4 +12,5 @@ urlpatterns = [
     path("runs/<int:pk>/samples.csv", views.run_csv, name="labs-run-csv"),
     path("<slug:slug>/", views.lab_detail, name="labs-detail"),
     path("<slug:slug>/start", views.lab_start, name="labs-start"),
+    path("<slug:slug>/compare/", views.lab_compare, name="labs-compare"),
 ]

@@ -14,16 +14,20 @@ from django.views.decorators.http import require_POST
 from labs import results as results_maths
 from labs.forms import RunForm
 from labs.loader import caps_from_settings
-from labs.models import Lab, LabAnswer, LabRun
+from labs.models import Lab, LabAnswer, LabRun, RunStatus
 from labs.params import API_DEFAULTS, API_LABELS, validate_request
 from labs.services import (
     ActiveRunExists,
+    CompareError,
     InvalidRun,
     NotAnswerable,
     QueueFull,
     answer_checkpoint,
     checkpoint_state,
+    comparison,
     question_variables,
+    run_diagnosis,
+    runs_to_compare,
     start_run,
 )
 from quizsite.lib.markdown import render_markdown
@@ -32,6 +36,7 @@ from quizsite.questions.grading.template import render_template
 from quizsite.quizzes.forms import response_from_post
 
 EARLIER_RUNS = 8
+COMPARE_CHOICES = 50
 
 
 def _get_lab(slug: str) -> Lab:
@@ -131,20 +136,38 @@ def lab_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(run)
 
 
+def chart_marks(diagnosis: dict | None) -> dict:
+    """What the run's charts mark: warm-up and ramp shaded, the knee and the first sustained SLO breach."""
+    if not diagnosis:
+        return {}
+    breach = diagnosis.get("first_breach") or {}
+    return {
+        "bands": [{"kind": p["kind"], "from": p["start_s"], "to": p["end_s"]}
+                  for p in diagnosis.get("phases") or [] if p.get("kind") in ("warmup", "ramp")],
+        "knee_s": diagnosis.get("knee_second"), "knee_users": diagnosis.get("knee_users"),
+        "breach_s": breach.get("second"), "breach_users": breach.get("users"),
+        "plateau_rps": diagnosis.get("plateau_rps"),
+    }
+
+
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run_for_user(request, pk)
     now = timezone.now()
     samples = run.samples_since()
     checkpoints = _checkpoints(run)
+    diagnosis = run_diagnosis(run)
     context = {
         "run": run,
         "lab": run.lab,
         "progress": run.progress(now),
         "elapsed": run.elapsed_s(now),
         "samples": samples,
-        "chart": {"samples": samples, "slo_ms": run.lab.slo_ms, "duration_s": run.duration_s},
+        "chart": {"samples": samples, "slo_ms": run.lab.slo_ms, "duration_s": run.duration_s,
+                  "marks": chart_marks(diagnosis)},
         "results": run.results,
+        "diagnosis": diagnosis,
+        "whole_run": run.has_results and not run.is_active,
         "config_line": run.config_summary(),
         "runs": _earlier_runs(run.lab, request.user, run),
         "checkpoints": checkpoints,
@@ -182,6 +205,34 @@ def _checkpoints(run: LabRun) -> list[dict]:
             item["prompt_html"] = render_markdown(render_template(question.prompt, _Unmeasured()))
         items.append(item)
     return items
+
+
+@login_required
+def lab_compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """Two of the learner's runs of a lab side by side: pick them, then see the figures and what changed."""
+    lab = _get_lab(slug)
+    runs = list(LabRun.objects.filter(lab=lab, user=request.user, status=RunStatus.SUCCEEDED)
+                .order_by("-created_at", "-pk")[:COMPARE_CHOICES])
+    runs = [r for r in runs if r.has_results]
+    raw_a, raw_b = request.GET.get("a", "").strip(), request.GET.get("b", "").strip()
+    # The choices shown: the runs asked for, else the newest two (the baseline the older one).
+    selected_a = raw_a or (str(runs[1].pk) if len(runs) > 1 else "")
+    selected_b = raw_b or next((str(r.pk) for r in runs if str(r.pk) != selected_a), "")
+    context = {"lab": lab, "runs": runs, "selected_a": selected_a, "selected_b": selected_b, "error": "",
+               "result": None}
+    status = 200
+    if raw_a and raw_b:
+        try:
+            run_a, run_b = runs_to_compare(request.user, raw_a, raw_b)
+            if run_a.lab_id != lab.pk:
+                raise CompareError(f"run {run_a.pk} is a run of another lab ({run_a.lab.title})", 409)
+            context["result"] = comparison(run_a, run_b)
+            context["run_a"], context["run_b"] = run_a, run_b
+        except CompareError as exc:
+            if exc.status == 404:
+                raise Http404(str(exc)) from None
+            context["error"], status = str(exc), exc.status
+    return render(request, "labs/compare.html", context, status=status)
 
 
 @login_required

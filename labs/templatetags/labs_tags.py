@@ -50,3 +50,25 @@ def ratio_pct(value) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+BOTTLENECKS = {
+    "cpu": "CPU-bound",
+    "io": "I/O-bound",
+    "blocking": "Blocked event loop",
+    "concurrency_limit": "Concurrency limit (503s)",
+    "generator": "Load generator saturated",
+    "none": "Never saturated",
+}
+
+
+@register.filter
+def bottleneck(value) -> str:
+    """A diagnosis's bottleneck as a label: "cpu" -> "CPU-bound"."""
+    return BOTTLENECKS.get(value, DASH if not value else str(value))
+
+
+@register.filter
+def seconds(value) -> str:
+    number = _value(value)
+    return DASH if number is None else f"{format_number(number, 3)} s"

@@ -27,15 +27,35 @@
     generator_cpu: (v) => number.format(v) + "%",
     api_cpu: (v) => number.format(v) + "%",
   };
+  const marks = chartData.marks || {};
+  const seconds = []; // each chart point's time: where the marks of a finished run go
+  const wholeRun = document.querySelector('.tiles[data-scope="whole-run"]') !== null;
   let lastIndex = -1;
   let hotSeconds = 0;
   let failures = 0;
   const queuedSince = Date.now();
 
-  function lineChart(id, datasets, yTitle) {
+  // The marks of a finished run on one chart: warm-up shaded, the knee and the first sustained breach.
+  function runMarks(levels) {
+    const lines = [];
+    if (marks.knee_s !== null && marks.knee_s !== undefined) {
+      lines.push({ kind: "knee", at: marks.knee_s, label: "knee" + (marks.knee_users ? " (" + marks.knee_users + " users)" : ""),
+        color: "#9a6700" });
+    }
+    if (marks.breach_s !== null && marks.breach_s !== undefined) {
+      lines.push({ kind: "breach", at: marks.breach_s, color: "#b42318", dash: [2, 2],
+        label: "SLO breached" + (marks.breach_users ? " (" + marks.breach_users + " users)" : "") });
+    }
+    const bands = (marks.bands || []).map((b) => Object.assign({ label: b.kind === "warmup" ? "warm-up" : "" }, b));
+    return { seconds: seconds, bands: bands, lines: lines, levels: levels || [] };
+  }
+
+  function lineChart(id, datasets, yTitle, levels) {
     const canvas = document.getElementById(id);
     if (!canvas || !window.Chart) return null;
+    const marked = window.bpRunMarks && Object.keys(marks).length > 0;
     return new window.Chart(canvas, {
+      plugins: marked ? [window.bpRunMarks] : [],
       type: "line",
       data: { labels: [], datasets: datasets.map((d) => Object.assign({
         data: [], borderWidth: 2, pointRadius: 0, tension: 0.2, spanGaps: true,
@@ -48,7 +68,7 @@
           x: { title: { display: true, text: "seconds" }, ticks: { maxTicksLimit: 8 } },
           y: { beginAtZero: true, title: { display: true, text: yTitle } },
         },
-        plugins: { legend: { position: "bottom" } },
+        plugins: { legend: { position: "bottom" }, bpRunMarks: marked ? runMarks(levels) : {} },
       },
     });
   }
@@ -65,7 +85,8 @@
     rps: lineChart("chart-rps", [
       { label: "RPS", borderColor: "#1e7b34", backgroundColor: "#1e7b34" },
       { label: "Failures/s", borderColor: "#b42318", backgroundColor: "#b42318" },
-    ], "requests/s"),
+    ], "requests/s", marks.plateau_rps ? [{ value: marks.plateau_rps, color: "#1e7b34",
+      label: "plateau " + number.format(marks.plateau_rps) + " req/s" }] : []),
     latency: lineChart("chart-latency", latencySets, "ms"),
     users: lineChart("chart-users", [{ label: "Users", borderColor: "#5c2d91", backgroundColor: "#5c2d91",
       stepped: true, tension: 0 }], "users"),
@@ -85,6 +106,7 @@
       if (s.index <= lastIndex) return;
       lastIndex = s.index;
       const label = Math.round(s.t) + " s";
+      seconds.push(s.t);
       push(charts.rps, label, [s.rps, s.failures_per_s]);
       const latency = [s.p50_ms, s.p95_ms, s.p99_ms];
       if (chartData.slo_ms) latency.push(chartData.slo_ms);
@@ -94,10 +116,13 @@
     });
     Object.values(charts).forEach((c) => c && c.update("none"));
     const last = samples[samples.length - 1];
-    Object.keys(formats).forEach((key) => {
-      const el = document.querySelector('[data-stat="' + key + '"]');
-      if (el) el.textContent = last[key] === null || last[key] === undefined ? "–" : formats[key](last[key]);
-    });
+    // A finished run's tiles hold whole-run figures, never the last second's.
+    if (!wholeRun) {
+      Object.keys(formats).forEach((key) => {
+        const el = document.querySelector('[data-stat="' + key + '"]');
+        if (el) el.textContent = last[key] === null || last[key] === undefined ? "–" : formats[key](last[key]);
+      });
+    }
     const warning = document.querySelector('[data-live="saturation"]');
     if (warning && hotSeconds >= 2) warning.hidden = false;
   }

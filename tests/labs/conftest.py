@@ -77,3 +77,67 @@ def make_run(db):
         return run
 
     return make
+
+
+def step_samples(steps: int = 8, seconds: int = 5, users_per_step: int = 6, capacity: float = 110.0) -> list[dict]:
+    """A step load that saturates: each step adds users; RPS rises 24 a step until it stops at `capacity`,
+    and the P99 climbs once it has. Jagged like a real chart: the seconds of a step alternate ±10%."""
+    rows, requests = [], 0
+    for step in range(steps):
+        users = users_per_step * (step + 1)
+        rps = min(4.0 * users, capacity)
+        for second in range(seconds):
+            i = step * seconds + second
+            jagged = rps * (1.1 if second % 2 else 0.9)
+            requests += round(jagged)
+            saturated = 4.0 * users > capacity
+            p99 = 40.0 + (users - capacity / 4) * 12 if saturated else 40.0
+            rows.append({"index": i, "t": float(i + 1), "users": users, "rps": jagged, "failures_per_s": 0.0,
+                         "p50_ms": p99 / 3, "p95_ms": p99 * 0.8, "p99_ms": p99, "requests": requests, "failures": 0,
+                         "generator_cpu": 30.0, "api_cpu": min(100.0, rps * 0.9)})
+    return rows
+
+
+def diagnosis(**changes) -> dict:
+    """A diagnosis in the shape labs.analysis stores in results["diagnosis"] (hand-written for page tests)."""
+    steps = [
+        {"index": i, "users": 6 * (i + 1), "start_s": 5.0 * i, "end_s": 5.0 * (i + 1), "steady_start_s": 5.0 * i + 2,
+         "rps": min(24.0 * (i + 1), 110.0), "p50_ms": 13.0 if i < 4 else 30.0 + 20 * i,
+         "p99_ms": 40.0 if i < 4 else 90.0 + 60 * (i - 4), "api_cpu_percent": min(99.0, 22.0 * (i + 1)),
+         "errors": 0, "error_percent": 0.0}
+        for i in range(8)
+    ]
+    value = {
+        "version": 1, "bottleneck": "cpu",
+        "bottleneck_evidence": ["API CPU 99% of the 1 core it may use over steps 5-8"],
+        "plateau_rps": 110.0, "plateau_definition": "the median RPS of the last three steps",
+        "knee_users": 30, "knee_second": 25, "capacity_at_slo_rps": 110.0, "slo_ms": 100.0,
+        "first_breach": {"second": 31, "users": 36, "rps": 108.0}, "warmup_s": 2.0,
+        "phases": [{"kind": "warmup", "start_s": 0.0, "end_s": 2.0}, {"kind": "steady", "start_s": 2.0, "end_s": 5.0},
+                   {"kind": "ramp", "start_s": 5.0, "end_s": 7.0}, {"kind": "steady", "start_s": 7.0, "end_s": 10.0}],
+        "steps": steps,
+        "checks": [
+            {"id": "littles_law_api", "ok": True, "message": "In flight inside the API agrees with RPS × mean latency.",
+             "expected": 3.1, "observed": 3.0},
+            {"id": "littles_law_closed_loop", "ok": False,
+             "message": "Users and RPS × (response + think time) differ by 14%: the ramp between steps.",
+             "expected": 27.0, "observed": 31.0},
+        ],
+        "findings": [
+            {"id": "plateau", "title": "Throughput levelled off at 110 req/s",
+             "text": "From 30 users on, the RPS stayed at 110 req/s (the median of the last three steps) while "
+                     "the P99 rose from 40 ms to 270 ms."},
+            {"id": "bottleneck", "title": "CPU-bound",
+             "text": "The API used 99% of its one core from step 5: 9 ms of CPU per request."},
+        ],
+        "summary": "About 110 req/s per worker at P99 under 100 ms; CPU-bound, so more cores or cheaper "
+                   "inference, not async.",
+    }
+    value.update(changes)
+    return value
+
+
+def with_diagnosis(run: LabRun, **changes) -> LabRun:
+    run.results = {**run.results, "diagnosis": diagnosis(**changes)}
+    run.save(update_fields=["results"])
+    return run
