@@ -77,6 +77,7 @@ def _learner_pages(site, user) -> list[tuple[str, str]]:
     done.save_answer("I would measure P99 latency under a ramp of users and find the knee.", now)
     done.finish(now)
     run = _finished_run(user)
+    baseline, heavier = _diagnosed_runs(user)
     return [
         ("home-signed-in", "/"), ("history", "/history/"),
         ("quiz-practice", f"/attempts/{practice.pk}/q/1"), ("quiz-exam", f"/attempts/{exam.pk}/q/1"),
@@ -86,6 +87,8 @@ def _learner_pages(site, user) -> list[tuple[str, str]]:
         ("interviews", "/interviews/"), ("interview", f"/interviews/{interview.pk}/"),
         ("interviewer", interview.interviewer_path()), ("scorecard", f"/interviews/{done.pk}/scorecard"),
         ("lab-run", f"/labs/runs/{run.pk}/"), ("password-change", "/accounts/password/"),
+        ("lab-run-diagnosed", f"/labs/runs/{heavier.pk}/"),
+        ("lab-compare", f"/labs/breaking-point/compare/?a={baseline.pk}&b={heavier.pk}"),
     ] + [(name, url) for name, url in EXTRA_LEARNER_PAGES]
 
 
@@ -107,6 +110,27 @@ def _finished_run(user) -> LabRun:
     run.results = results.build(SUMMARY, rows, METRICS, 12.5, run_config, lab.slo_ms, {"python": "3.12"})
     run.save()
     return run
+
+
+def _diagnosed_runs(user) -> tuple[LabRun, LabRun]:
+    """Two runs of the breaking-point lab with a "What happened" panel: 8 and 16 ms of CPU a request."""
+    from tests.labs.conftest import METRICS, SUMMARY, config, diagnosis, step_samples
+
+    lab = Lab.objects.get(slug="breaking-point")
+    made = []
+    for cpu_ms, capacity in ((8, 110.0), (16, 55.0)):
+        now = timezone.now()
+        run_config = config(lab, api={"cpu_ms": cpu_ms})
+        rows = step_samples(capacity=capacity)
+        run = LabRun.objects.create(lab=lab, user=user, status=RunStatus.SUCCEEDED, config=run_config,
+                                    created_at=now - timedelta(seconds=45), started_at=now - timedelta(seconds=44),
+                                    running_at=now - timedelta(seconds=42), heartbeat_at=now, finished_at=now)
+        RunSample.objects.bulk_create(RunSample(run=run, **row) for row in rows)
+        run.results = results.build(SUMMARY, rows, METRICS, 95.0, run_config, lab.slo_ms, {"python": "3.12"})
+        run.results["diagnosis"] = diagnosis(plateau_rps=capacity)
+        run.save()
+        made.append(run)
+    return made[0], made[1]
 
 
 def _prepare(page, name: str) -> None:
