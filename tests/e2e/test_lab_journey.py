@@ -49,6 +49,10 @@ def test_run_a_lab_watch_it_live_and_answer_with_its_numbers(site, page, worker,
     run = LabRun.objects.get(user__username="labber")
     assert run.status == "succeeded"
     requests = run.results["requests"]
+    # Once the run has ended the tiles hold the whole run's figures, the same as the results table.
+    tiles = page.locator('.tiles[data-scope="whole-run"]')
+    expect(tiles.locator('[data-stat="p99_ms"]')).to_have_text(page.locator('[data-result="p99_ms"]').inner_text())
+    expect(tiles.locator('[data-stat="requests"]')).to_have_text(f"{requests:,}")
     question = page.locator("#q-lab-first-slower-requests")
     expect(question).to_contain_text(f"Your run made {requests:,} requests")
     question.get_by_label(re.compile("Your answer")).fill(f"{requests * 0.01:.2f}")
