@@ -80,6 +80,47 @@ RunStartSerializer = inline_serializer("LabRunStart", {
 RunCreatedSerializer = inline_serializer("LabRunCreated", {
     "id": serializers.IntegerField(), "status": serializers.CharField(), "url": serializers.CharField(),
 })
+StepSerializer = inline_serializer("RunDiagnosisStep", {
+    "index": serializers.IntegerField(), "users": serializers.IntegerField(),
+    "start_s": serializers.FloatField(), "end_s": serializers.FloatField(),
+    "steady_start_s": serializers.FloatField(help_text="The step's first seconds are dropped (queue draining)."),
+    "rps": serializers.FloatField(allow_null=True, help_text="Median RPS of the steady seconds."),
+    "p50_ms": serializers.FloatField(allow_null=True, help_text="From the step's merged latency histogram."),
+    "p99_ms": serializers.FloatField(allow_null=True, help_text="From the step's merged latency histogram."),
+    "api_cpu_percent": serializers.FloatField(allow_null=True, help_text="Median, % of one core."),
+    "errors": serializers.IntegerField(), "error_percent": serializers.FloatField(),
+})
+CheckSerializer = inline_serializer("RunDiagnosisCheck", {
+    "id": serializers.ChoiceField(choices=["littles_law_api", "littles_law_closed_loop", "coordinated_omission"]),
+    "ok": serializers.BooleanField(), "message": serializers.CharField(),
+    "expected": serializers.FloatField(allow_null=True), "observed": serializers.FloatField(allow_null=True),
+})
+DiagnosisSerializer = inline_serializer("RunDiagnosis", {
+    "version": serializers.IntegerField(),
+    "bottleneck": serializers.ChoiceField(choices=["cpu", "io", "blocking", "concurrency_limit", "generator", "none"]),
+    "bottleneck_evidence": serializers.ListField(child=serializers.CharField()),
+    "plateau_rps": serializers.FloatField(allow_null=True),
+    "plateau_definition": serializers.CharField(),
+    "knee_users": serializers.IntegerField(allow_null=True),
+    "knee_second": serializers.IntegerField(allow_null=True, help_text="Seconds since the load started."),
+    "capacity_at_slo_rps": serializers.FloatField(allow_null=True),
+    "slo_ms": serializers.FloatField(allow_null=True),
+    "first_breach": inline_serializer("RunDiagnosisBreach", {
+        "second": serializers.IntegerField(), "users": serializers.IntegerField(),
+        "rps": serializers.FloatField(allow_null=True)}, allow_null=True),
+    "warmup_s": serializers.FloatField(),
+    "phases": inline_serializer("RunDiagnosisPhase", {
+        "kind": serializers.ChoiceField(choices=["warmup", "ramp", "steady"]),
+        "start_s": serializers.FloatField(), "end_s": serializers.FloatField()}, many=True),
+    "steps": StepSerializer.__class__(many=True),
+    "checks": CheckSerializer.__class__(many=True),
+    "findings": inline_serializer("RunDiagnosisFinding", {
+        "id": serializers.CharField(), "title": serializers.CharField(), "text": serializers.CharField()}, many=True),
+    "summary": serializers.CharField(help_text="How you would say it in an interview."),
+}, allow_null=True, help_text="What the run means (labs/analysis); null while the run has no results.")
+RunResultsSerializer = inline_serializer("LabRunResults", {
+    "diagnosis": DiagnosisSerializer,
+}, help_text="Every figure of the finished run (content/README.md, Labs) plus its diagnosis.")
 RunSerializer = inline_serializer("LabRun", {
     "id": serializers.IntegerField(),
     "lab": serializers.CharField(),
@@ -88,7 +129,7 @@ RunSerializer = inline_serializer("LabRun", {
     "progress": serializers.IntegerField(),
     "failure_reason": serializers.CharField(),
     "samples": serializers.ListField(child=serializers.DictField()),
-    "results": serializers.DictField(),
+    "results": RunResultsSerializer,
 })
 class AnswerSerializer(serializers.Serializer):
     question = serializers.CharField(help_text="The checkpoint question's id.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import datetime
 from typing import Any
@@ -241,10 +242,29 @@ class LabRun(models.Model):
 
     def measurements(self) -> dict[str, float]:
         """The numbers a checkpoint question may read with `from_run` (see results.measurements)."""
-        return results_maths.measurements(self.results, self.config)
+        return results_maths.measurements(self.results_with_diagnosis(), self.config)
 
-    def samples_since(self, index: int = -1) -> list[dict]:
-        return [s.to_dict() for s in self.samples.filter(index__gt=index).order_by("index")]
+    def diagnosis(self) -> dict | None:
+        """What the run means (labs/analysis): stored when the run ended; for a run finished before the
+        analysis existed, computed now from its samples (not stored). None while it has no results."""
+        if not self.results:
+            return None
+        stored = self.results.get("diagnosis")
+        if isinstance(stored, dict) and stored.get("version"):
+            return stored
+        samples = self.samples_since(with_histogram=True)
+        return results_maths.diagnosis_of(self.results, samples, self.config, self.lab.slo_ms,
+                                          self.config.get("scenario") or self.lab.scenario, os.cpu_count())
+
+    def results_with_diagnosis(self) -> dict:
+        """The results, with the diagnosis (computed for an older run that lacks it)."""
+        if not self.results or "diagnosis" in self.results:
+            return self.results
+        return {**self.results, "diagnosis": self.diagnosis()}
+
+    def samples_since(self, index: int = -1, with_histogram: bool = False) -> list[dict]:
+        """The samples after `index`; `with_histogram` adds each second's latency histogram (for the analysis)."""
+        return [s.to_dict(with_histogram) for s in self.samples.filter(index__gt=index).order_by("index")]
 
     def config_summary(self) -> str:
         """One line: "20 users, 30 s, cpu_ms=5"."""
@@ -265,7 +285,7 @@ class LabRun(models.Model):
             "cancel_requested": self.cancel_requested_at is not None,
             "failure_reason": self.failure_reason,
             "samples": self.samples_since(since),
-            "results": self.results,
+            "results": self.results_with_diagnosis() if self.is_finished else self.results,
             "url": self.get_absolute_url(),
         }
 
@@ -296,6 +316,10 @@ class RunSample(models.Model):
     failures = models.PositiveIntegerField(default=0, help_text="Failures so far.")
     generator_cpu = models.FloatField(null=True, blank=True, help_text="Busiest Locust process, % of a core.")
     api_cpu = models.FloatField(null=True, blank=True, help_text="All model API processes, % of one core.")
+    histogram = models.JSONField(
+        default=list, blank=True,
+        help_text="The second's latencies, log buckets: [first bucket, counts...] (labs/analysis/histogram.py).",
+    )
 
     class Meta:
         ordering = ["run", "index"]
@@ -307,8 +331,11 @@ class RunSample(models.Model):
     FIELDS = ("index", "t", "users", "rps", "failures_per_s", "p50_ms", "p95_ms", "p99_ms", "requests", "failures",
               "generator_cpu", "api_cpu")
 
-    def to_dict(self) -> dict:
-        return {name: getattr(self, name) for name in self.FIELDS}
+    def to_dict(self, with_histogram: bool = False) -> dict:
+        row = {name: getattr(self, name) for name in self.FIELDS}
+        if with_histogram:
+            row["histogram"] = self.histogram
+        return row
 
 
 class LabAnswer(models.Model):

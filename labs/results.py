@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from labs.analysis import diagnose
 from labs.params import API_DEFAULTS, API_KNOBS
 from quizsite.lib.exports import spreadsheet_cell
 
@@ -34,6 +35,12 @@ RESULT_KEYS = (
     "server_p999_ms", "server_max_ms",
     "cache_hits", "cache_misses", "cache_hit_ratio", "shed", "injected_errors", "api_cpu_work_s",
     "users_at_slo_breach", "rps_at_slo_breach", "slo_ms",
+    "api_in_flight_mean", "api_loop_lag_ms",
+)  # fmt: skip
+# The diagnosis's figures (labs/analysis), flat for `from_run`: name -> how to read it from the diagnosis.
+DIAGNOSIS_KEYS = (
+    "diagnosis_plateau_rps", "knee_users", "knee_second", "capacity_at_slo_rps", "first_breach_second",
+    "first_breach_users", "first_breach_rps", "warmup_s",
 )  # fmt: skip
 CONFIG_KEYS = ("users", "spawn_rate", "duration_s", "workers", *(f"api_{name}" for name in API_KNOBS))
 ENDPOINT_KEY = re.compile(r"^[a-z0-9_]+_(" + "|".join(ENDPOINT_FIELDS) + r")$")
@@ -41,7 +48,7 @@ ENDPOINT_KEY = re.compile(r"^[a-z0-9_]+_(" + "|".join(ENDPOINT_FIELDS) + r")$")
 
 def known_measurement(name: str) -> bool:
     """Whether a `from_run` name can be filled by a run (endpoint names are known only after the run)."""
-    return name in RESULT_KEYS or name in CONFIG_KEYS or bool(ENDPOINT_KEY.match(name))
+    return name in RESULT_KEYS or name in DIAGNOSIS_KEYS or name in CONFIG_KEYS or bool(ENDPOINT_KEY.match(name))
 
 
 def endpoint_slug(name: str) -> str:
@@ -84,29 +91,43 @@ def generator_figures(samples: list[dict]) -> dict[str, Any]:
 
 
 def load_figures(samples: list[dict]) -> dict[str, Any]:
-    """Peak and plateau RPS, and the time-averaged and largest user counts."""
+    """Peak RPS, and the time-averaged and largest user counts (the plateau comes from the diagnosis)."""
     loaded = load_samples(samples)
     if not loaded:
-        return {"peak_rps": None, "plateau_rps": None, "mean_users": None, "max_users": None}
+        return {"peak_rps": None, "mean_users": None, "max_users": None}
     rps = [float(s.get("rps") or 0) for s in loaded]
-    top = sorted(rps)[-max(1, len(rps) // 4):]  # the busiest quarter of the seconds
     return {
         "peak_rps": _round(max(rps), 1),
-        "plateau_rps": _round(_mean(top), 1),
         "mean_users": _round(_mean(float(s.get("users") or 0) for s in loaded), 2),
         "max_users": max(int(s.get("users") or 0) for s in loaded),
     }
 
 
-def slo_figures(samples: list[dict], slo_ms: float | None) -> dict[str, Any]:
-    """The first second whose window P99 exceeded the SLO: how many users, at what RPS."""
-    if not slo_ms:
-        return {"slo_ms": None, "users_at_slo_breach": None, "rps_at_slo_breach": None}
-    for sample in load_samples(samples):
-        if sample.get("p99_ms") is not None and sample["p99_ms"] > slo_ms:
-            return {"slo_ms": slo_ms, "users_at_slo_breach": sample["users"],
-                    "rps_at_slo_breach": _round(sample.get("rps"), 1)}
-    return {"slo_ms": slo_ms, "users_at_slo_breach": None, "rps_at_slo_breach": None}
+def diagnosis_figures(diagnosis: dict) -> dict[str, Any]:
+    """The plateau and the SLO breach as the diagnosis defines them (one definition for the page, the table
+    and the checkpoints): `plateau_rps` is the diagnosis's plateau, `users_at_slo_breach` and
+    `rps_at_slo_breach` its first *sustained* breach."""
+    breach = diagnosis.get("first_breach") or {}
+    return {
+        "plateau_rps": diagnosis.get("plateau_rps"),
+        "slo_ms": diagnosis.get("slo_ms"),
+        "users_at_slo_breach": breach.get("users"),
+        "rps_at_slo_breach": breach.get("rps"),
+    }
+
+
+def diagnosis_measurements(diagnosis: dict) -> dict[str, Any]:
+    breach = diagnosis.get("first_breach") or {}
+    return {
+        "diagnosis_plateau_rps": diagnosis.get("plateau_rps"),
+        "knee_users": diagnosis.get("knee_users"),
+        "knee_second": diagnosis.get("knee_second"),
+        "capacity_at_slo_rps": diagnosis.get("capacity_at_slo_rps"),
+        "first_breach_second": breach.get("second"),
+        "first_breach_users": breach.get("users"),
+        "first_breach_rps": breach.get("rps"),
+        "warmup_s": diagnosis.get("warmup_s"),
+    }
 
 
 def server_figures(metrics: dict | None) -> dict[str, Any]:
@@ -143,8 +164,10 @@ def server_figures(metrics: dict | None) -> dict[str, Any]:
 
 
 def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_cpu_percent: float | None,
-          config: dict, slo_ms: float | None, versions: dict | None = None) -> dict[str, Any]:
-    """The results of a run. `summary` is the telemetry plugin's final line (None if Locust never wrote it)."""
+          config: dict, slo_ms: float | None, versions: dict | None = None, scenario: str = "",
+          cpu_count: int | None = None) -> dict[str, Any]:
+    """The results of a run. `summary` is the telemetry plugin's final line (None if Locust never wrote it);
+    `scenario` is the run's locustfile (for the users' think time), `cpu_count` the machine's cores."""
     summary = summary or {}
     requests = int(summary.get("requests") or 0)
     failures = int(summary.get("failures") or 0)
@@ -164,7 +187,6 @@ def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_c
         "api_cpu_percent": _round(api_cpu_percent, 1),
         **generator_figures(samples),
         **load_figures(samples),
-        **slo_figures(samples, slo_ms),
         **server_figures(metrics),
     }
     if results.get("cache_hit_ratio") is None and metrics and not (config.get("api") or {}).get("cache"):
@@ -177,13 +199,31 @@ def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_c
     results["histogram"] = summary.get("histogram", "")
     results["config"] = config
     results["versions"] = {**(versions or {}), **(summary.get("versions") or {})}
+    results["diagnosis"] = diagnose(samples, results, with_scenario(config, scenario), slo_ms, cpu_count)
+    results.update(diagnosis_figures(results["diagnosis"]))
     return results
+
+
+def with_scenario(config: dict, scenario: str) -> dict:
+    return config if config.get("scenario") or not scenario else {**config, "scenario": scenario}
+
+
+def diagnosis_of(results: dict, samples: list[dict], config: dict, slo_ms: float | None, scenario: str = "",
+                 cpu_count: int | None = None) -> dict[str, Any]:
+    """The stored diagnosis of a run, or (for runs finished before it existed) one computed now, not stored."""
+    stored = results.get("diagnosis")
+    if isinstance(stored, dict) and stored.get("version"):
+        return stored
+    return diagnose(samples, results, with_scenario(config, scenario), slo_ms, cpu_count)
 
 
 def measurements(results: dict, config: dict) -> dict[str, float]:
     """Flat numbers for `from_run` variables: results, per-endpoint figures and the run's configuration."""
     values: dict[str, float] = {}
-    for key in RESULT_KEYS:
+    diagnosis = results.get("diagnosis")
+    if isinstance(diagnosis, dict):  # the plateau and the breach as the page shows them, for old runs too
+        results = {**results, **diagnosis_figures(diagnosis), **diagnosis_measurements(diagnosis)}
+    for key in (*RESULT_KEYS, *DIAGNOSIS_KEYS):
         number = _number(results.get(key))
         if number is not None:
             values[key] = number

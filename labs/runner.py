@@ -392,6 +392,7 @@ class RunSession:
             failures=int(line.get("failures") or 0),
             generator_cpu=line.get("cpu_percent"),
             api_cpu=None if self.api_cpu is None else round(self.api_cpu, 1),
+            histogram=line["histogram"] if isinstance(line.get("histogram"), list) else [],
         )
         self.sample_index += 1
 
@@ -426,9 +427,10 @@ class RunSession:
         metrics = self.fetch_json("/metrics/summary")
         api_info = self.fetch_json("/config") or {}
         api_cpu = percent_between(self.load_start, self.load_end or self.meter.reading())
-        samples = self.run.samples_since()
+        samples = self.run.samples_since(with_histogram=True)
         versions = {**(api_info.get("versions") or {}), "model": (api_info.get("model") or {}).get("version")}
-        built = results.build(self.summary, samples, metrics, api_cpu, self.config, self.run.lab.slo_ms, versions)
+        built = results.build(self.summary, samples, metrics, api_cpu, self.config, self.run.lab.slo_ms, versions,
+                              scenario=self.scenario, cpu_count=os.cpu_count())
         now = timezone.now()
         return {
             "status": RunStatus.CANCELLED if self.cancelled else RunStatus.SUCCEEDED,

@@ -173,3 +173,33 @@ def test_a_run_without_results_cannot_grade(client_of, learner, lab, make_run):
     other = client_of.post(f"/api/v1/runs/{run.pk}/answers", {"question": "what-is-p99", "answer": "x"},
                            format="json")
     assert other.status_code == 400 and "question" in other.json()["fields"]
+
+
+def test_a_finished_run_carries_its_diagnosis(client_of, learner, lab, make_run):
+    """GET /api/v1/runs/<id>: results.diagnosis, stored when the run ended."""
+    run = make_run(learner, lab)
+    body = client_of.get(f"/api/v1/runs/{run.pk}").json()
+    diagnosis = body["results"]["diagnosis"]
+    assert diagnosis == run.results["diagnosis"] and diagnosis["version"] == 1
+    assert diagnosis["bottleneck"] in ("cpu", "io", "blocking", "concurrency_limit", "generator", "none")
+    assert diagnosis["steps"][0]["users"] == 20 and diagnosis["summary"]
+
+
+def test_an_older_run_gets_a_diagnosis_computed_and_not_stored(client_of, learner, lab, make_run):
+    """A run finished before the analysis existed: diagnosed on the fly from its samples, nothing written."""
+    run = make_run(learner, lab)
+    old = {k: v for k, v in run.results.items() if k != "diagnosis"}
+    LabRun.objects.filter(pk=run.pk).update(results=old)
+    body = client_of.get(f"/api/v1/runs/{run.pk}").json()
+    assert body["results"]["diagnosis"]["steps"][0]["users"] == 20
+    run.refresh_from_db()
+    assert "diagnosis" not in run.results
+    assert run.measurements()["warmup_s"] == body["results"]["diagnosis"]["warmup_s"] > 0
+
+
+def test_the_schema_documents_the_diagnosis(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    diagnosis = schema["components"]["schemas"]["RunDiagnosis"]["properties"]
+    assert diagnosis["bottleneck"] and diagnosis["first_breach"] and diagnosis["steps"]["items"]
+    results = schema["components"]["schemas"]["LabRunResults"]["properties"]
+    assert results["diagnosis"]

@@ -30,24 +30,40 @@ def test_two_hot_seconds_mark_the_generator_saturated():
     assert built["generator_cpu_peak"] == 97.0
 
 
-def test_the_first_second_above_the_slo_gives_users_and_rps():
-    """The breaking point: users and RPS of the first second whose window P99 is above the SLO."""
+def test_the_slo_breach_is_the_diagnosis_first_sustained_breach():
+    """users_at_slo_breach / rps_at_slo_breach are the diagnosis's first *sustained* breach (one definition):
+    the first of three seconds in a row above the SLO after the warm-up, its RPS the median of those three."""
     rows = samples()
     for i, row in enumerate(rows):
         row["users"], row["rps"], row["p99_ms"] = 5 * (i // 4 + 1), 10.0 * (i + 1), 50.0 + 10 * i
+    rows[0]["p99_ms"] = 900.0  # a warm-up blip in the very first second is not the breaking point
     built = results.build(SUMMARY, rows, None, None, CONFIG, 100.0)
-    # The seventh second (index 6) is the first above 100 ms: p99 = 110 ms, at 10 users and 70 req/s.
-    assert (built["users_at_slo_breach"], built["rps_at_slo_breach"]) == (10, 70.0)
+    # Index 6 (t = 7 s) is the first second above 100 ms of a streak: p99 110 ms at 10 users; RPS 70, 80, 90.
+    assert (built["users_at_slo_breach"], built["rps_at_slo_breach"]) == (10, 80.0)
+    assert built["diagnosis"]["first_breach"] == {"second": 7, "users": 10, "rps": 80.0}
     assert results.build(SUMMARY, rows, None, None, CONFIG, 1000.0)["users_at_slo_breach"] is None
 
 
-def test_the_plateau_is_the_busiest_quarter_of_the_seconds():
-    """Peak is one second; the plateau averages the busiest quarter, so one lucky second does not set it."""
-    rows = samples(count=8)
-    for i, row in enumerate(rows):
-        row["rps"] = [10, 20, 30, 40, 50, 90, 52, 51][i]
+def test_the_plateau_is_the_diagnosis_plateau_not_the_busiest_seconds():
+    """Peak is one second; plateau_rps is the diagnosis's (the median steady RPS of the steps after the
+    knee), so one lucky second sets neither it nor the checkpoint that reads it."""
+    rows = []
+    levels = [(5, 50, 20), (10, 100, 20), (15, 110, 90), (20, 108, 160)]
+    for step, (users, rps, p99) in enumerate(levels):
+        for k in range(4):
+            i = 4 * step + k
+            rows.append({**samples(count=1)[0], "index": i, "t": float(i + 1), "users": users, "rps": float(rps),
+                         "p99_ms": float(p99), "requests": 0})
+    rows[13]["rps"] = 250.0  # one lucky second in the last step
     figures = results.load_figures(rows)
-    assert figures["peak_rps"] == 90 and figures["plateau_rps"] == 71  # mean of 90 and 52
+    built = results.build(SUMMARY, rows, None, None, CONFIG, 100.0)
+    assert figures["peak_rps"] == 250 and "plateau_rps" not in figures
+    # The knee is 10 users (15 users: +50% users, +10% RPS, P99 4.5x); the plateau is the median of the steps
+    # at 15 and 20 users: median(110, 108) = 109 (the lucky second sits among 108s: a median ignores it).
+    assert built["diagnosis"]["knee_users"] == 10
+    assert built["plateau_rps"] == built["diagnosis"]["plateau_rps"] == 109.0
+    values = results.measurements(built, CONFIG)
+    assert values["plateau_rps"] == values["diagnosis_plateau_rps"] == 109.0 and values["knee_users"] == 10
 
 
 def test_measurements_flatten_results_endpoints_and_config():
