@@ -152,3 +152,21 @@ def _group_is_ours(pgid: int, marker: str) -> bool:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError):
             continue
     return False
+
+
+def run_queue_wait_seconds(pid: int) -> float:
+    """Seconds the threads of process `pid` have spent ready to run but waiting for a CPU (Linux schedstat's
+    run_delay; 0 where it is not available). CPU time plus this wait is the CPU a process *wanted*: on a
+    shared machine a CPU-bound process gets less than a core, and waits for the rest."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    total = 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as handle:
+                total += int(handle.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9

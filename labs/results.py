@@ -35,7 +35,7 @@ RESULT_KEYS = (
     "server_p999_ms", "server_max_ms",
     "cache_hits", "cache_misses", "cache_hit_ratio", "shed", "injected_errors", "api_cpu_work_s",
     "users_at_slo_breach", "rps_at_slo_breach", "slo_ms",
-    "api_in_flight_mean", "api_loop_lag_ms",
+    "api_in_flight_mean", "api_loop_lag_ms", "api_cpu_wait_percent", "server_rps",
 )  # fmt: skip
 # The diagnosis's figures (labs/analysis), flat for `from_run`: name -> how to read it from the diagnosis.
 DIAGNOSIS_KEYS = (
@@ -134,7 +134,7 @@ def server_figures(metrics: dict | None) -> dict[str, Any]:
     """Server-side latency and counters from the model API's /metrics/summary."""
     empty: dict[str, Any] = {f"server_{k}": None for k in ("requests", "mean_ms", "p50_ms", "p90_ms", "p95_ms",
                                                              "p99_ms", "p999_ms", "max_ms")}
-    empty.update(cache_hits=None, cache_misses=None, cache_hit_ratio=None, shed=None, injected_errors=None,
+    empty.update(server_mean_all_ms=None, cache_hits=None, cache_misses=None, cache_hit_ratio=None, shed=None, injected_errors=None,
                  api_cpu_work_s=None, server={})
     if not metrics:
         return empty
@@ -144,6 +144,8 @@ def server_figures(metrics: dict | None) -> dict[str, Any]:
     if endpoints:
         busiest = max(endpoints.values(), key=lambda e: e["count"])
         figures["server_requests"] = sum(int(e["count"]) for e in endpoints.values())
+        latency_s = sum(int(e["count"]) * float(e.get("mean_ms") or 0) / 1000 for e in endpoints.values())
+        figures["server_mean_all_ms"] = _round(1000 * latency_s / figures["server_requests"], 3)
         for key in ("mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms"):
             figures[f"server_{key}"] = busiest.get(key)
     counters = metrics.get("counters") or {}
@@ -163,11 +165,27 @@ def server_figures(metrics: dict | None) -> dict[str, Any]:
     return figures
 
 
+def loop_figures(metrics: dict | None, results: dict) -> dict[str, Any]:
+    """The API's own view over the load: its RPS, the mean lag of its event loop and its time-averaged
+    count of requests in flight (request-seconds it integrated / the load's duration)."""
+    loop = (metrics or {}).get("loop") or {}
+    duration = _number(results.get("load_duration_s"))
+    served = _number(results.get("server_requests"))
+    integral = _number(loop.get("in_flight_request_s"))
+    return {
+        "server_rps": _round(served / duration, 3) if served is not None and duration else None,
+        "api_loop_lag_ms": _number(loop.get("lag_mean_ms")),
+        "api_in_flight_mean": _round(integral / duration, 3) if integral is not None and duration and
+        loop.get("ticks") else None,
+    }
+
+
 def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_cpu_percent: float | None,
           config: dict, slo_ms: float | None, versions: dict | None = None, scenario: str = "",
-          cpu_count: int | None = None) -> dict[str, Any]:
+          cpu_count: int | None = None, api_wait_percent: float | None = None) -> dict[str, Any]:
     """The results of a run. `summary` is the telemetry plugin's final line (None if Locust never wrote it);
-    `scenario` is the run's locustfile (for the users' think time), `cpu_count` the machine's cores."""
+    `scenario` is the run's locustfile (for the users' think time), `cpu_count` the machine's cores and
+    `api_wait_percent` how long the API's processes waited for a core while ready to run (% of one core)."""
     summary = summary or {}
     requests = int(summary.get("requests") or 0)
     failures = int(summary.get("failures") or 0)
@@ -185,12 +203,14 @@ def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_c
         "locust_max_ms": locust.get("max_ms"),
         "locust_requests": locust.get("requests"),
         "api_cpu_percent": _round(api_cpu_percent, 1),
+        "api_cpu_wait_percent": _round(api_wait_percent, 1),
         **generator_figures(samples),
         **load_figures(samples),
         **server_figures(metrics),
     }
     if results.get("cache_hit_ratio") is None and metrics and not (config.get("api") or {}).get("cache"):
         results["cache_hit_ratio"] = 0.0  # no cache: every request does the work
+    results.update(loop_figures(metrics, results))
     mean_ms = results.get("mean_ms")
     results["in_flight"] = _round(results["rps"] * mean_ms / 1000, 2) if results["rps"] and mean_ms else None
     results["endpoints"] = summary.get("endpoints", [])

@@ -128,7 +128,7 @@ class CpuMeter:
     def __init__(self, pid: int):
         self.pid = pid
         self.known: dict[int, psutil.Process] = {}
-        self.last: tuple[float, float] | None = None  # (wall, cpu seconds)
+        self.last: tuple[float, ...] | None = None  # (wall, cpu seconds, wait seconds)
 
     def cpu_seconds(self) -> float:
         try:
@@ -146,8 +146,13 @@ class CpuMeter:
                 continue
         return total
 
-    def reading(self) -> tuple[float, float]:
-        return time.monotonic(), self.cpu_seconds()
+    def wait_seconds(self) -> float:
+        """Run-queue wait of the same processes: time they were ready to run but had no core."""
+        return sum(processes.run_queue_wait_seconds(pid) for pid in list(self.known))
+
+    def reading(self) -> tuple[float, float, float]:
+        """(wall, CPU seconds, run-queue wait seconds)."""
+        return time.monotonic(), self.cpu_seconds(), self.wait_seconds()
 
     def tick(self) -> float | None:
         """Percent of one core used since the previous tick."""
@@ -156,10 +161,11 @@ class CpuMeter:
         return percent_between(previous, now) if previous else None
 
 
-def percent_between(start: tuple[float, float] | None, end: tuple[float, float] | None) -> float | None:
-    if start is None or end is None or end[0] - start[0] <= 0:
+def percent_between(start: tuple[float, ...] | None, end: tuple[float, ...] | None, field: int = 1) -> float | None:
+    """CPU (field 1) or run-queue wait (field 2) between two readings, in % of one core."""
+    if start is None or end is None or end[0] - start[0] <= 0 or len(start) <= field or len(end) <= field:
         return None
-    return max(0.0, 100 * (end[1] - start[1]) / (end[0] - start[0]))
+    return max(0.0, 100 * (end[field] - start[field]) / (end[0] - start[0]))
 
 
 class RunSession:
@@ -183,8 +189,8 @@ class RunSession:
         self.cancelled = False
         self.api_cpu: float | None = None
         self.meter: CpuMeter | None = None
-        self.load_start: tuple[float, float] | None = None
-        self.load_end: tuple[float, float] | None = None
+        self.load_start: tuple[float, ...] | None = None
+        self.load_end: tuple[float, ...] | None = None
 
     # -- the whole run --------------------------------------------------------------------------------
 
@@ -426,11 +432,13 @@ class RunSession:
         """The fields of a finished run: its results, read while the model API still answers."""
         metrics = self.fetch_json("/metrics/summary")
         api_info = self.fetch_json("/config") or {}
-        api_cpu = percent_between(self.load_start, self.load_end or self.meter.reading())
+        load_end = self.load_end or self.meter.reading()
+        api_cpu = percent_between(self.load_start, load_end)
+        api_wait = percent_between(self.load_start, load_end, field=2)
         samples = self.run.samples_since(with_histogram=True)
         versions = {**(api_info.get("versions") or {}), "model": (api_info.get("model") or {}).get("version")}
         built = results.build(self.summary, samples, metrics, api_cpu, self.config, self.run.lab.slo_ms, versions,
-                              scenario=self.scenario, cpu_count=os.cpu_count())
+                              scenario=self.scenario, cpu_count=os.cpu_count(), api_wait_percent=api_wait)
         now = timezone.now()
         return {
             "status": RunStatus.CANCELLED if self.cancelled else RunStatus.SUCCEEDED,

@@ -38,7 +38,11 @@ KNEE_EFFICIENCY = 0.5  # RPS gain / users gain (both relative) below which throu
 KNEE_LATENCY_RISE = 1.2  # ... while the P99 grew at least this much
 CPU_BUSY = 0.8  # share of the cores the API may use above which it is CPU-bound
 CPU_CONTENDED = 0.5  # ... or above this share when its event loop was saturated too (the machine was shared)
-CPU_LOW = 0.4  # below this share of one core (per worker) the API was mostly waiting
+ASLEEP_SHARE = 0.3  # share of the time a worker served a request while neither computing nor waiting for a core
+GENERATOR_IDLE_BUSY = 0.5  # API workers serving less than this share of the time: the API was not the limit
+GENERATOR_LATENCY_RATIO = 5.0  # ... while clients waited 5x longer than the API took
+GENERATOR_GAP_MS = 20.0  # ... and at least this much longer
+CPU_WAIT_NOTABLE = 10.0  # % of a core the API waited for a CPU while ready to run: the machine was shared
 GENERATOR_HOT = 90.0  # % of a core above which a Locust process cannot keep its own timing
 GENERATOR_HOT_SECONDS = 2
 LOOP_BLOCKED_MS = 5.0  # mean event-loop lag above which the loop was blocked most of the time
@@ -292,6 +296,29 @@ def classify(steps: list[dict], knee: int | None, breach: dict | None, results: 
             evidence.append(cpu_text + ": the API had room to spare")
         return "generator", evidence
 
+    # What the API itself saw: how busy its workers were (RPS x mean latency per worker: 1 = always serving),
+    # the CPU it used and the CPU it waited for (ready to run, no core free), and how late its event loop ran.
+    workers = int((config.get("api") or {}).get("workers") or 1)
+    server_rps, server_ms = _num(results.get("server_rps")), _num(results.get("server_mean_all_ms"))
+    busy = server_rps * server_ms / 1000 / workers if server_rps is not None and server_ms is not None else None
+    client_ms = _num(results.get("mean_ms"))
+    whole_cpu, wait = _num(results.get("api_cpu_percent")), _num(results.get("api_cpu_wait_percent"))
+    wanted = (whole_cpu + wait) / (100 * cores) if whole_cpu is not None and wait is not None else None
+    lag = _num(results.get("api_loop_lag_ms"))
+    loop_blocked = lag is not None and lag >= LOOP_BLOCKED_MS
+    # Serving a request while neither computing nor waiting for a core: asleep with a request in hand.
+    asleep = busy - wanted * cores / workers if busy is not None and wanted is not None else None
+
+    if (busy is not None and busy < GENERATOR_IDLE_BUSY and (wanted is None or wanted < CPU_CONTENDED)
+            and client_ms is not None and server_ms is not None
+            and client_ms >= GENERATOR_LATENCY_RATIO * server_ms and client_ms - server_ms >= GENERATOR_GAP_MS):
+        evidence.append(f"Clients waited {fmt_ms(client_ms)} on average for answers the API gave in "
+                        f"{fmt_ms(server_ms)}, and its workers were serving only {100 * busy:.0f}% of the time: "
+                        "the time went in the load generator")
+        if cpu_text:
+            evidence.append(cpu_text + ": the API had room to spare")
+        return "generator", evidence
+
     steady_requests = sum(s["requests"] for s in steps)
     steady_errors = sum(s["errors"] for s in steps)
     shed = _num(results.get("shed")) or 0
@@ -313,10 +340,15 @@ def classify(steps: list[dict], knee: int | None, breach: dict | None, results: 
             evidence.append(cpu_text)
         return "concurrency_limit", evidence
 
-    lag = _num(results.get("api_loop_lag_ms"))
-    loop_blocked = lag is not None and lag >= LOOP_BLOCKED_MS
-    if cpu_share is not None and (cpu_share >= CPU_BUSY or (loop_blocked and cpu_share >= CPU_CONTENDED)):
+    contended = (wanted is not None and wait is not None and wait >= CPU_WAIT_NOTABLE
+                 and wanted >= CPU_CONTENDED and not (asleep is not None and asleep >= ASLEEP_SHARE))
+    if cpu_share is not None and (cpu_share >= CPU_BUSY or (wanted is not None and wanted >= CPU_BUSY)
+                                  or (loop_blocked and cpu_share >= CPU_CONTENDED) or contended):
         evidence.append(cpu_text)
+        if wait is not None and wait >= CPU_WAIT_NOTABLE:
+            evidence.append(f"Over the whole load it used {whole_cpu:.0f}% of a core and waited for a core another "
+                            f"{wait:.0f}% of the time while ready to run: it wanted {100 * wanted:.0f}% of "
+                            f"{core_words} (the machine was busy with other work too)")
         if loop_blocked:
             evidence.append(f"Its event loop answered {lag:.0f} ms late on average: busy computing")
         work = _num((config.get("api") or {}).get("cpu_ms"))
@@ -327,9 +359,12 @@ def classify(steps: list[dict], knee: int | None, breach: dict | None, results: 
 
     if cpu_text:
         evidence.append(cpu_text + ": the API was mostly waiting, not computing")
-    if loop_blocked:
+    if loop_blocked and (asleep is None or asleep >= ASLEEP_SHARE):
         evidence.append(f"Its event loop answered {lag:.0f} ms late on average: a handler held it while it waited, "
                         "so requests were served one at a time")
+        if asleep is not None:
+            evidence.append(f"Its worker was serving a request {100 * busy:.0f}% of the time but computing or "
+                            f"ready to compute only {100 * (busy - asleep):.0f}%: the rest it slept inside a handler")
         return "blocking", evidence
     in_flight = _num(results.get("api_in_flight_mean"))
     first, last = steps[0], saturated[-1]
@@ -365,10 +400,10 @@ def _gap(expected: float, observed: float) -> float:
     return abs(observed - expected) / expected if expected else float("inf")
 
 
-def check_littles_law_api(results: dict) -> dict:
+def check_littles_law_api(results: dict, workers: int = 1) -> dict:
     """Inside the API: the time-averaged number in flight the API counted vs its RPS x its mean latency."""
     rps = _num(results.get("server_rps")) or _num(results.get("rps"))
-    mean_ms = _num(results.get("server_mean_ms"))
+    mean_ms = _num(results.get("server_mean_all_ms")) or _num(results.get("server_mean_ms"))
     observed = _num(results.get("api_in_flight_mean"))
     base = {"id": "littles_law_api"}
     if rps is None or mean_ms is None or observed is None:
@@ -381,10 +416,17 @@ def check_littles_law_api(results: dict) -> dict:
     if gap <= LITTLE_TOLERANCE or abs(observed - expected) < 0.5:
         return {**base, "ok": True, "expected": round(expected, 2), "observed": round(observed, 2),
                 "message": text + " Little's law holds."}
-    why = (" The API samples its count on its event loop: when a handler blocks the loop it can only look between "
-           "requests, so it counts fewer than were waiting." if observed < expected else
-           " More were counted than the latency explains: requests waiting before the timer starts (in the "
-           "socket queue) or the run's start and end, when the rate was not steady.")
+    if observed < expected and observed < 0.5 * expected and expected <= 1.3 * workers:
+        why = (f" About {expected:.1f} per worker means each worker was serving one request all the time, one "
+               "after another: each ran from start to finish without giving the event loop back (CPU work or a "
+               "blocking call), so the loop's own count never saw it in flight. The other requests waited in "
+               "the socket queue, outside the API's timer: that wait is in the clients' latency only.")
+    elif observed < expected:
+        why = (" The API samples its count on its event loop every 10 ms: while a handler holds the loop it cannot "
+               "look, so it counts fewer than were in flight.")
+    else:
+        why = (" More were counted than the latency explains: the run's start and end, when the rate was not "
+               "steady, or requests the timer saw only in part.")
     return {**base, "ok": False, "expected": round(expected, 2), "observed": round(observed, 2),
             "message": text + f" They differ by {100 * gap:.0f}%." + why}
 
@@ -471,8 +513,9 @@ def interview_summary(d: dict, config: dict) -> str:
     per = " per worker" if api_workers == 1 else f" with {api_workers} workers"
     slo = d["slo_ms"]
     if bottleneck == "generator":
-        return ("This run measured Locust, not the API: the load generator ran out of CPU first, so its plateau "
-                f"says nothing about the server. Fix: {ADVICE['generator']}.")
+        return ("This run measured Locust, not the API: the load generator could not keep up (out of CPU, or "
+                "short of a core it had to share), so its throughput says nothing about the server. "
+                f"Fix: {ADVICE['generator']}.")
     if bottleneck == "none":
         top = max(d["steps"], key=lambda s: s["users"]) if d["steps"] else None
         served = f"It served {fmt_rps(top['rps'])} at {fmt_users(top['users'])} with P99 {fmt_ms(top['p99_ms'])}" \
@@ -551,7 +594,7 @@ def diagnose(samples: Sequence[dict], results: dict | None, config: dict | None,
     for step, raw in zip(steps, raw_steps, strict=True):
         step["_first"], step["_end"] = raw["steady_first"], raw["end"]
     checks = [
-        check_littles_law_api(results),
+        check_littles_law_api(results, int((config.get("api") or {}).get("workers") or 1)),
         check_littles_law_closed_loop(steps, think, open_loop),
         check_coordinated_omission(rows, steps, open_loop, think),
     ]

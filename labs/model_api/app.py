@@ -6,6 +6,8 @@ builds its app from the `MODEL_API_*` environment that `python -m labs.model_api
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,9 +38,13 @@ def create_app(config: Config | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = PredictionService(config, fit(), worker_metrics, worker)
         app.state.health_body = HealthOut(worker=worker, pid=os.getpid()).model_dump_json().encode()
+        monitor = asyncio.create_task(worker_metrics.monitor())
         try:
             yield
         finally:
+            monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await monitor
             worker_metrics.close()
             if recorder is not None:
                 recorder.close()

@@ -12,12 +12,17 @@ Two views of the same requests, both aggregated across worker processes:
   latencies in a log-bucketed histogram (bucket ratio 1.01, so every reported percentile is within 0.5%
   of the true value, from 10 us to 100 s) kept in a small memory-mapped file of its own; the summary adds
   up every worker's file. Counting is a few array increments per request.
+- The event-loop monitor (`Metrics.monitor`, one task per worker, every 10 ms): how late the loop wakes it
+  (a loop blocked by a handler wakes it late) and, integrated over time, how many requests were in flight.
+  /metrics/summary reports them under "loop": the mean lag and the in-flight request-seconds, from which
+  the run analysis checks Little's law inside the API and tells a blocked loop from one that waits.
 
 Without `PROMETHEUS_MULTIPROC_DIR` (an app created in-process) both views cover the current process only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import mmap
 import os
@@ -65,7 +70,9 @@ PERCENTILES = (("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p99
 STATUSES = (200, 422, 500, 503)
 _STATUS_SLOT = {status: i for i, status in enumerate(STATUSES)}
 _STATUS_OTHER = len(STATUSES)
-COUNTERS = ("cache_hits", "cache_misses", "shed", "injected_errors", "cpu_work_ns")
+COUNTERS = ("cache_hits", "cache_misses", "shed", "injected_errors", "cpu_work_ns",
+            "loop_lag_ns", "loop_ticks", "loop_monitored_ns", "in_flight_ns")
+MONITOR_INTERVAL_S = 0.01
 _COUNTER_SLOT = {name: i for i, name in enumerate(COUNTERS)}
 
 _E, _N, _S = len(ENDPOINTS), FINE_BUCKETS, len(STATUSES) + 1
@@ -252,6 +259,7 @@ class Metrics:
             )  # fmt: skip
             worker_info.labels(worker=str(worker)).set(1)
         self.store = LatencyStore(directory, worker)
+        self.active = 0  # requests in flight in this worker now (the monitor integrates it over time)
         self._request_children: dict[tuple[int, int], Any] = {}
         self._latency_children = [self.latency.labels(endpoint=e) for e in ENDPOINTS]
 
@@ -287,6 +295,21 @@ class Metrics:
         self.cpu_work.inc(nanoseconds / 1e9)
         self.store.add("cpu_work_ns", nanoseconds)
 
+    async def monitor(self, interval_s: float = MONITOR_INTERVAL_S) -> None:
+        """Every `interval_s`: how late the event loop woke this task, and requests in flight x time since the
+        last tick (the integral of the in-flight count: request-seconds). Runs until cancelled."""
+        store = self.store
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(interval_s)
+            now = time.perf_counter()
+            elapsed = now - last
+            last = now
+            store.add("loop_lag_ns", int(max(0.0, elapsed - interval_s) * 1e9))
+            store.add("loop_ticks")
+            store.add("loop_monitored_ns", int(elapsed * 1e9))
+            store.add("in_flight_ns", int(self.active * elapsed * 1e9))
+
     # -- reading ------------------------------------------------------------------------------------
 
     def render(self) -> bytes:
@@ -320,6 +343,7 @@ class Metrics:
         counts = ints[:_STATUS_BASE].reshape(_E, _N)
         statuses = ints[_STATUS_BASE:_COUNTER_BASE].reshape(_E, _S)
         counters = ints[_COUNTER_BASE:]
+        ticks = int(counters[_COUNTER_SLOT["loop_ticks"]])
         endpoints = {
             name: _endpoint_summary(counts[i], statuses[i], float(sums[i]), float(maxes[i]))
             for i, name in enumerate(ENDPOINTS)
@@ -337,6 +361,12 @@ class Metrics:
                 "shed": int(counters[_COUNTER_SLOT["shed"]]),
                 "injected_errors": int(counters[_COUNTER_SLOT["injected_errors"]]),
                 "cpu_work_seconds": round(int(counters[_COUNTER_SLOT["cpu_work_ns"]]) / 1e9, 6),
+            },
+            "loop": {
+                "ticks": ticks,
+                "lag_mean_ms": round(int(counters[_COUNTER_SLOT["loop_lag_ns"]]) / ticks / 1e6, 3) if ticks else None,
+                "monitored_s": round(int(counters[_COUNTER_SLOT["loop_monitored_ns"]]) / 1e9, 3),
+                "in_flight_request_s": round(int(counters[_COUNTER_SLOT["in_flight_ns"]]) / 1e9, 4),
             },
         }
 
@@ -369,8 +399,10 @@ class MetricsMiddleware:
 
         start = time.perf_counter()
         metrics.in_flight.inc()
+        metrics.active += 1
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
+            metrics.active -= 1
             metrics.in_flight.dec()
             metrics.observe(endpoint, status, time.perf_counter() - start)

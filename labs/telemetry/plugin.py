@@ -9,7 +9,8 @@ passes a pipe), else to the file BP_TELEMETRY_FILE, else to stdout.
 
 - `{"type": "ready", ...}` once the target answers /healthz and the test can start;
 - `{"type": "sample", "t": 3.0, "users": 20, "rps": ..., "failures_per_s": ..., "p50_ms": ..., "p95_ms": ...,
-  "p99_ms": ..., "requests": ..., "failures": ..., "cpu_percent": ..., "cpu_by_process": [...]}` every second
+  "p99_ms": ..., "requests": ..., "failures": ..., "histogram": [first bucket, counts...], "cpu_percent": ...,
+  "cpu_by_process": [...]}` every second (the histogram holds that second's latencies in log buckets)
   (RPS over the last second, percentiles over the last WINDOW_S seconds, CPU of each Locust process);
 - `{"type": "summary", ...}` when Locust quits: exact p50/p90/p95/p99/p99.9/max from the HDR histogram,
   Locust's own (bucketed) percentiles beside them, per-endpoint stats, errors and versions.

@@ -5,8 +5,9 @@ every request Locust makes. Latencies are recorded in microseconds (1 us to 1 ho
 figures: every percentile is within 0.1% of the exact value).
 
 - `Recorder` keeps totals per endpoint and one histogram per second for the sliding window; the local
-  runner and the master own one. `sample()` closes the current second and returns a live sample;
-  `summary()` returns the final numbers.
+  runner and the master own one. `sample()` closes the current second and returns a live sample (with that
+  second's latencies as a compact log-bucket histogram, labs/analysis/histogram.py, which the run analysis
+  merges per step); `summary()` returns the final numbers.
 - `Pending` is what a distributed worker keeps between two messages to the master: the requests since the
   last send, per endpoint, as encoded histograms (`take()` returns them and starts afresh). The master
   adds each delta to its Recorder with `add_delta()`, so nothing is counted twice or lost.
@@ -18,6 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from hdrh.histogram import HdrHistogram
+
+from labs.analysis import histogram as loghist
 
 LOWEST_US = 1
 HIGHEST_US = 3_600_000_000  # one hour
@@ -54,6 +57,7 @@ class Endpoint:
     histogram: HdrHistogram = field(default_factory=new_histogram)
     requests: int = 0
     failures: int = 0
+    buckets: dict[int, int] = field(default_factory=dict)  # log buckets (a distributed worker's Pending only)
 
 
 @dataclass
@@ -63,6 +67,12 @@ class Slice:
     histogram: HdrHistogram = field(default_factory=new_histogram)
     requests: int = 0
     failures: int = 0
+    buckets: dict[int, int] = field(default_factory=dict)  # the same latencies in compact log buckets
+
+
+def add_buckets(target: dict[int, int], counts: dict[int, int]) -> None:
+    for index, count in counts.items():
+        target[index] = target.get(index, 0) + count
 
 
 def endpoint_key(method: str, name: str) -> str:
@@ -84,8 +94,11 @@ class Recorder:
             endpoint = self.endpoints[key] = Endpoint()
         endpoint.histogram.record_value(value)
         endpoint.requests += 1
-        self.current.histogram.record_value(value)
-        self.current.requests += 1
+        current = self.current
+        current.histogram.record_value(value)
+        current.requests += 1
+        index = loghist.bucket(response_time_ms)
+        current.buckets[index] = current.buckets.get(index, 0) + 1
         if failed:
             endpoint.failures += 1
             self.current.failures += 1
@@ -103,6 +116,7 @@ class Recorder:
             self.current.histogram.add(histogram)
             self.current.requests += int(part["n"])
             self.current.failures += int(part["f"])
+            add_buckets(self.current.buckets, loghist.decode(part.get("lh")))
 
     @property
     def requests(self) -> int:
@@ -130,6 +144,7 @@ class Recorder:
             "p99_ms": numbers["p99_ms"],
             "requests": self.requests,
             "failures": self.failures,
+            "histogram": loghist.encode(closed.buckets),
         }
 
     def total_histogram(self) -> HdrHistogram:
@@ -177,6 +192,8 @@ class Pending:
             endpoint = self.endpoints[key] = Endpoint()
         endpoint.histogram.record_value(to_us(response_time_ms))
         endpoint.requests += 1
+        index = loghist.bucket(response_time_ms)
+        endpoint.buckets[index] = endpoint.buckets.get(index, 0) + 1
         if failed:
             endpoint.failures += 1
 
@@ -185,7 +202,8 @@ class Pending:
         taken, self.endpoints = self.endpoints, {}
         return {
             "endpoints": {
-                key: {"h": e.histogram.encode().decode("ascii"), "n": e.requests, "f": e.failures}
+                key: {"h": e.histogram.encode().decode("ascii"), "n": e.requests, "f": e.failures,
+                      "lh": loghist.encode(e.buckets)}
                 for key, e in taken.items()
             }
         }

@@ -201,9 +201,38 @@ def test_a_blocked_event_loop_with_little_cpu_is_blocking():
     assert "off the event loop" in d["summary"]
 
 
+LOW_CPU_STEPS = [(5, 25, 20, 40, 6), (10, 48, 30, 60, 9), (15, 50, 120, 300, 10), (20, 50, 200, 450, 10)]
+
+
+def test_on_a_shared_machine_waiting_for_a_core_is_cpu_and_sleeping_in_a_handler_is_blocking():
+    """Figures of two real runs on a busy machine. CPU work: 19.3 req/s x 39.4 ms = 0.76 of the worker's time
+    serving; 13% CPU + 49% waiting for a core = 62% accounted, so 14% asleep: CPU (contended). Blocking sleep:
+    36.2 x 24.8 ms = 0.90 serving, 2.8% + 15.2% = 18% accounted, 72% asleep in a handler: blocking."""
+    contended = {"server_rps": 19.3, "server_mean_all_ms": 39.4, "api_cpu_percent": 13.0,
+                 "api_cpu_wait_percent": 49.0, "api_loop_lag_ms": 12.6}
+    d = run(series(LOW_CPU_STEPS), results=contended)
+    assert d["bottleneck"] == "cpu" and "waited for a core another 49%" in d["bottleneck_evidence"][1]
+    asleep = {"server_rps": 36.2, "server_mean_all_ms": 24.8, "api_cpu_percent": 2.8, "api_cpu_wait_percent": 15.2,
+              "api_loop_lag_ms": 27.8}
+    d = run(series(LOW_CPU_STEPS), results=asleep)
+    assert d["bottleneck"] == "blocking" and "serving a request 90% of the time" in d["bottleneck_evidence"][2]
+    assert "only 18%" in d["bottleneck_evidence"][2]
+
+
+def test_clients_waiting_far_longer_than_an_idle_api_took_is_the_generator():
+    """Clients saw 225 ms on average, the API answered in 1.0 ms and its 2 workers served 6% of the time."""
+    figures = {"server_rps": 124.0, "server_mean_all_ms": 1.0, "mean_ms": 225.0, "api_cpu_percent": 5.7,
+               "api_cpu_wait_percent": 29.4}
+    config = {**CONFIG, "api": {"workers": 2}}
+    d = run(series(LOW_CPU_STEPS), results=figures, config=config)
+    assert d["bottleneck"] == "generator" and "Clients waited 225 ms" in d["bottleneck_evidence"][0]
+    # The same gap with the workers busy (queueing before the API's timer starts) is not the generator.
+    busy = {**figures, "server_mean_all_ms": 20.0}
+    assert run(series(LOW_CPU_STEPS), results=busy, config=config)["bottleneck"] != "generator"
+
+
 def test_low_cpu_and_a_responsive_loop_while_latency_climbs_is_io():
-    steps = [(5, 25, 20, 40, 6), (10, 48, 30, 60, 9), (15, 50, 120, 300, 10), (20, 50, 200, 450, 10)]
-    d = run(series(steps), results={"api_loop_lag_ms": 0.4, "api_in_flight_mean": 9.5})
+    d = run(series(LOW_CPU_STEPS), results={"api_loop_lag_ms": 0.4, "api_in_flight_mean": 9.5})
     assert d["bottleneck"] == "io"
     assert any("9.5 requests were in flight" in e for e in d["bottleneck_evidence"])
 
@@ -245,6 +274,10 @@ def test_littles_law_inside_the_api_holds_and_explains_a_gap():
     assert ok["ok"] and (ok["expected"], ok["observed"]) == (10.0, 9.6)
     bad = checks(run(series(CPU_STEPS), results={**base, "api_in_flight_mean": 5.0}))["littles_law_api"]
     assert not bad["ok"] and "differ by 50%" in bad["message"] and "event loop" in bad["message"]
+    serial = {"server_rps": 21.7, "server_mean_ms": 46.5, "api_in_flight_mean": 0.0}
+    one_at_a_time = checks(run(series(CPU_STEPS), results=serial))["littles_law_api"]
+    assert not one_at_a_time["ok"] and one_at_a_time["expected"] == 1.01
+    assert "one request all the time" in one_at_a_time["message"] and "socket queue" in one_at_a_time["message"]
     missing = checks(run(series(CPU_STEPS)))["littles_law_api"]
     assert missing["ok"] and missing["expected"] is None and "Not checked" in missing["message"]
 

@@ -162,3 +162,26 @@ def test_a_summary_keeps_endpoint_names_with_spaces_and_short_durations():
     assert (summary["endpoints"][0]["method"], summary["endpoints"][0]["name"]) == ("POST", "predict (batch)")
     assert summary["duration_s"] == 0.5 and summary["rps"] == pytest.approx(19.984, abs=0.001)
     assert recorder.summary(duration_s=2.3456)["duration_s"] == 2.346
+
+
+def test_each_sample_carries_its_seconds_latencies_as_a_compact_histogram():
+    """The live sample holds that second's requests (not the 3-second window) in log buckets, and a worker's
+    delta carries its own, so a distributed run's samples have them too; merged they give the percentiles."""
+    from labs.analysis import histogram as hist
+
+    recorder = Recorder()
+    for value in (10.0,) * 98 + (200.0,) * 2:
+        recorder.record("POST /predict", value, failed=False)
+    first = recorder.sample(1.0)
+    assert hist.count(hist.decode(first["histogram"])) == 100
+    assert len(first["histogram"]) <= 1 + hist.bucket(200.0) - hist.bucket(10.0) + 1
+    master, worker = Recorder(), Pending()
+    for value in (50.0,) * 10:
+        worker.record("POST /predict", value, failed=False)
+    master.add_delta(worker.take())
+    second = master.sample(1.0)
+    assert hist.decode(second["histogram"]) == {hist.bucket(50.0): 10}
+    merged = hist.merge([first["histogram"], second["histogram"]])
+    assert hist.percentile(merged, 0.5) == pytest.approx(10.0, rel=0.025)
+    assert hist.percentile(merged, 0.99) == pytest.approx(200.0, rel=0.025)
+    assert master.sample(1.0)["histogram"] == []  # an idle second

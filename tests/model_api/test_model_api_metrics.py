@@ -120,3 +120,43 @@ def test_summary_reports_server_side_latency_per_endpoint(model_api):
         "injected_errors",
         "cpu_work_seconds",
     }
+
+
+@pytest.mark.slow
+@pytest.mark.dbfree
+def test_the_summary_reports_the_event_loop_lag_and_requests_in_flight(tmp_path):
+    """The event-loop monitor: a blocking 30 ms wait per request makes the loop late; an awaited 30 ms wait
+    keeps it on time while about (RPS x 30 ms) requests are in flight, which the in-flight integral shows."""
+    import threading
+
+    from model_api_helpers import start_model_api
+
+    figures = {}
+    for name, flags in (("blocking", ("--io-ms", "30", "--blocking")), ("async", ("--io-ms", "30"))):
+        api = start_model_api(*flags, tmp_dir=tmp_path)
+        try:
+            def send(count=12):
+                with httpx.Client() as client:
+                    for _ in range(count):
+                        client.post(f"{api.url}/predict", json=TUTORIAL_HOUSE, timeout=10)
+
+            started = time.monotonic()
+            threads = [threading.Thread(target=send) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.monotonic() - started
+            summary = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()
+        finally:
+            api.stop()
+        predict = summary["endpoints"]["/predict"]
+        figures[name] = (summary["loop"], predict, wall)
+    blocking, _, _ = figures["blocking"]
+    loop, predict, wall = figures["async"]
+    assert blocking["ticks"] > 0 and blocking["lag_mean_ms"] >= 5, blocking
+    assert loop["lag_mean_ms"] < blocking["lag_mean_ms"] / 3, (loop, blocking)
+    # Little's law inside the API: the in-flight integral is the sum of the requests' times, within sampling.
+    total_latency_s = predict["count"] * predict["mean_ms"] / 1000
+    assert loop["in_flight_request_s"] == pytest.approx(total_latency_s, rel=0.35), (loop, total_latency_s)
+    assert total_latency_s >= 72 * 0.03 and wall > 0
