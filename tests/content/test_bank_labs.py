@@ -57,6 +57,11 @@ RUN_FIELDS = frozenset({
     "cache_hits", "cache_misses", "cache_hit_ratio", "shed", "injected_errors", "api_cpu_work_s",
     # the SLO breach
     "users_at_slo_breach", "rps_at_slo_breach", "slo_ms",
+    # the API's own view (event loop, in flight, waiting for a core)
+    "api_in_flight_mean", "api_loop_lag_ms", "api_cpu_wait_percent", "server_rps",
+    # the diagnosis (labs/analysis)
+    "diagnosis_plateau_rps", "knee_users", "knee_second", "capacity_at_slo_rps", "first_breach_second",
+    "first_breach_users", "first_breach_rps", "warmup_s",
     # the run's configuration
     "users", "spawn_rate", "duration_s", "workers",
     "api_workers", "api_delay_median_ms", "api_delay_p99_ms", "api_cpu_ms", "api_io_ms", "api_blocking",
@@ -70,7 +75,7 @@ def from_run_fields() -> set[str]:
 
 def test_run_fields_match_results_module():
     """The list above is what results.py stores: a field renamed or dropped there fails here."""
-    assert RUN_FIELDS == set(results.RESULT_KEYS) | set(results.CONFIG_KEYS)
+    assert RUN_FIELDS == set(results.RESULT_KEYS) | set(results.DIAGNOSIS_KEYS) | set(results.CONFIG_KEYS)
 
 
 def test_every_from_run_field_is_written_by_the_runner():
