@@ -50,6 +50,7 @@ CODE = f"{SANDBOX_ROOT}/code"
 WORK = f"{SANDBOX_ROOT}/work"
 VENV = f"{SANDBOX_ROOT}/venv"
 API_PORT = 8001
+LOCUST_SLACK_S = 8.0  # Locust's import and its stop (--stop-timeout 2) within the wall limit
 STARTUP_SLACK_S = 30.0  # the API's start (numpy model fit) and the teardown, beyond the wall limit
 WORK_BYTES = 64 * 1024 * 1024  # each tmpfs (/tmp, the working folder)
 FILE_BYTES = 32 * 1024 * 1024  # RLIMIT_FSIZE for Locust
@@ -122,13 +123,18 @@ def run_locustfile(source: str, *, duration_s: float, users: int, spawn_rate: fl
                    api_args: Sequence[str] = (), limits: Limits = Limits(),
                    on_output: Callable[[str], None] | None = None,
                    should_stop: Callable[[], bool] | None = None) -> LocustfileRun:
-    """Run `source` as a locustfile in the sandbox for `duration_s` against the run's own model API."""
+    """Run `source` as a locustfile in the sandbox for `duration_s` against the run's own model API.
+
+    `users`, `spawn_rate` are capped by `limits`; `duration_s` by `limits.wall_s` less LOCUST_SLACK_S
+    (Locust's start-up and stop must fit in the wall limit too, which counts from Locust's start).
+    Raises `SandboxUnavailable` when the sandbox cannot run here; never runs the file unsandboxed.
+    """
     reason = availability()
     if reason:
         raise SandboxUnavailable(reason)
     users = max(1, min(int(users), limits.users))
     spawn_rate = max(0.1, min(float(spawn_rate), limits.spawn_rate))
-    duration_s = max(1.0, min(float(duration_s), limits.wall_s))
+    duration_s = max(1.0, min(float(duration_s), limits.wall_s - LOCUST_SLACK_S))
     staging = Path(tempfile.mkdtemp(prefix="bp-sandbox-"))
     try:
         _stage(staging, source)

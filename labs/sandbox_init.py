@@ -192,7 +192,7 @@ def run_locust(plan: dict, env: dict, deadline: float) -> dict:
     while True:
         now = time.monotonic()
         if now >= deadline:
-            why = f"it ran longer than {lim['wall_s']:g} s"
+            why = f"it ran longer than {lim['wall_s']:g} s" + crowd_note(int(lim["processes"]))
             break
         if stop_requested.is_set():
             why = "it was stopped before the end"
@@ -257,6 +257,12 @@ def judge(code: int, output_tail: str, plan: dict) -> dict:
     else:
         reason = f"Locust exited with code {code}"
     return {"status": "error", "reason": reason, "error_line": line, "stats": stats}
+
+
+def crowd_note(limit: int) -> str:
+    """When the sandbox is crowded with processes (a fork loop), say so beside the wall-time reason."""
+    running = sum(1 for name in os.listdir("/proc") if name.isdigit())
+    return f", with {running} processes running (the limit is {limit})" if running > 8 else ""
 
 
 def learner_line(output: str, locustfile: str) -> int | None:

@@ -178,3 +178,24 @@ def test_should_stop_ends_the_run_early_and_keeps_its_record():
     assert (run.status, run.reason) == ("killed", "it was stopped before the end")
     assert run.requests  # the API flushed its record when it was stopped
     assert run.requests[-1]["t"] < 50
+
+
+def test_users_rate_and_duration_are_capped_by_the_limits(monkeypatch):
+    """A caller cannot ask for more users, a faster ramp or a longer run than the limits allow."""
+    plans = []
+
+    class Capture:
+        def __init__(self, staging, plan, limits, on_output, should_stop):
+            plans.append(plan)
+
+        def execute(self):
+            return sandbox.LocustfileRun(status="completed", reason="", error_line=None, output="")
+
+    monkeypatch.setattr(sandbox, "availability", lambda: None)
+    monkeypatch.setattr(sandbox, "_Run", Capture)
+    limits = Limits(wall_s=30, users=5, spawn_rate=2)
+    run_locustfile("x = 1\n", duration_s=600, users=500, spawn_rate=100, limits=limits)
+    run_locustfile("x = 1\n", duration_s=3, users=2, spawn_rate=1, limits=limits)
+    assert [(p["users"], p["spawn_rate"], p["duration_s"]) for p in plans] == [
+        (5, 2.0, 30 - sandbox.LOCUST_SLACK_S), (2, 1.0, 3.0)]
+    assert plans[0]["port"] == sandbox.API_PORT  # the host is fixed: the learner never chooses it
