@@ -164,8 +164,8 @@ for path in ("/pwned", "/dev/shm/pwned"):
 @pytest.mark.dbfree
 def test_unencodable_source_is_an_error_not_a_crash():
     """A lone surrogate (possible in a JSON string) cannot crash the caller: the run reports an error."""
-    run = run_locustfile("x = '\ud800'\n", duration_s=1, users=1, spawn_rate=1, limits=TEST_LIMITS)
-    assert run.status == "error"
+    run = run_locustfile("x = '\ud800'\nclass U(\n", duration_s=1, users=1, spawn_rate=1, limits=TEST_LIMITS)
+    assert (run.status, run.error_line) == ("error", 2)  # the surrogate became "?"; the file reached the sandbox
 
 
 @pytest.mark.slow
