@@ -233,10 +233,11 @@ def runs_to_compare(user, raw_a: Any, raw_b: Any) -> tuple[LabRun, LabRun]:
 
 
 def run_diagnosis(run: LabRun) -> dict | None:
-    """The run's diagnosis ("What happened"), or None before the run has finished with results."""
+    """The run's diagnosis ("What happened"), or None before the run has finished with results. A run finished
+    before the analysis existed gets one computed from its samples (not stored): LabRun.diagnosis()."""
     if not run.has_results:
         return None
-    return run.results.get("diagnosis") or None
+    return run.diagnosis() or None
 
 
 def run_figures(run: LabRun):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from labs.models import Lab, RunStatus
+from labs.models import Lab, LabRun, RunStatus
 from tests.labs.conftest import samples, step_samples, with_diagnosis
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,16 @@ def test_a_run_that_never_breached_says_never(learner_client, learner, make_run)
     assert "Consistency checks" not in html and "Findings" not in html
 
 
-def test_a_run_without_a_diagnosis_has_no_panel_and_no_marks(learner_client, learner, make_run, lab):
-    run = make_run(learner, lab)
+def test_a_run_without_results_has_no_panel_and_no_marks(learner_client, learner, make_run, lab):
+    """A run still going has no diagnosis yet (every finished run has one: stored, or computed for old runs)."""
+    run = make_run(learner, lab, status=RunStatus.RUNNING)
     html = learner_client.get(run.get_absolute_url()).content.decode()
     assert 'id="what-happened"' not in html and '"marks": {}' in html
+
+
+def test_an_older_run_gets_its_diagnosis_computed_on_the_page(learner_client, learner, make_run, lab):
+    """Finished before the analysis existed (no stored diagnosis): the panel shows one computed from its samples."""
+    run = make_run(learner, lab)
+    LabRun.objects.filter(pk=run.pk).update(results={k: v for k, v in run.results.items() if k != "diagnosis"})
+    html = learner_client.get(run.get_absolute_url()).content.decode()
+    assert 'id="what-happened"' in html
