@@ -21,7 +21,8 @@ from labs.model_api.config import Config
 from labs.model_api.metrics import Metrics, MetricsMiddleware, claim_worker_index, multiproc_dir
 from labs.model_api.model import LOCATIONS, fit
 from labs.model_api.record import Recorder, RecordMiddleware, note_error
-from labs.model_api.routes import health, info, metrics, predict, work
+from labs.model_api.routes import health, info, login, metrics, predict, work
+from labs.model_api.routes.login import Unauthorized
 from labs.model_api.schemas import HealthOut
 from labs.model_api.service import InjectedError, Overloaded, PredictionService
 
@@ -62,11 +63,12 @@ def create_app(config: Config | None = None) -> FastAPI:
     )
     app.state.config = config
     app.state.metrics = worker_metrics
-    for module in (predict, work, health, metrics, info):
+    for module in (predict, work, health, metrics, info, login):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(InjectedError, _injected_error)
+    app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_middleware(MetricsMiddleware, metrics=worker_metrics)
     if recorder is not None:
         app.add_middleware(RecordMiddleware, recorder=recorder)
@@ -115,3 +117,8 @@ async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
 async def _injected_error(request: Request, exc: Exception) -> JSONResponse:
     note_error(request.scope, str(exc))
     return JSONResponse({"detail": str(exc)}, status_code=500)
+
+
+async def _unauthorized(request: Request, exc: Exception) -> JSONResponse:
+    note_error(request.scope, str(exc))
+    return JSONResponse({"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})

@@ -59,6 +59,12 @@ class Config:
     cache: bool = _knob(False, "LRU cache over identical inputs; a hit skips the CPU and I/O work")
     cache_size: int = _knob(10_000, "entries kept by the cache", "N")
     max_concurrency: int = _knob(0, "per worker, answer 503 beyond K requests in flight (0 = unlimited)", "K")
+    bad_answer_every: int = _knob(
+        0, "per worker, every Nth prediction is a wrong answer: 200 with a negative price (0 = off)", "N"
+    )
+    require_token: bool = _knob(
+        False, "POST /predict needs `Authorization: Bearer <token>` from POST /login (401 otherwise)"
+    )
     log_level: str = _knob("warning", "uvicorn log level", "LEVEL")
     record: str = _knob("", "append one JSON line per answered request to this file (empty = off)", "PATH")
 
@@ -123,6 +129,8 @@ class Config:
             problems.append(f"--cache-size must be >= 1, got {self.cache_size}")
         if self.max_concurrency < 0:
             problems.append(f"--max-concurrency must be >= 0 (0 = unlimited), got {self.max_concurrency}")
+        if not 0 <= self.bad_answer_every <= 1_000_000:
+            problems.append(f"--bad-answer-every must be in 0..1000000 (0 = off), got {self.bad_answer_every}")
         if self.log_level not in LOG_LEVELS:
             problems.append(f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not self.host:
@@ -178,7 +186,8 @@ class Config:
             f"cpu_ms={self.cpu_ms:g} io_ms={self.io_ms:g} blocking={_onoff(self.blocking)} "
             f"error_rate={self.error_rate:g} seed={self.seed} "
             f"cache={f'on(size={self.cache_size})' if self.cache else 'off'} "
-            f"max_concurrency={self.max_concurrency or 'unlimited'}"
+            f"max_concurrency={self.max_concurrency or 'unlimited'} "
+            f"bad_answer_every={self.bad_answer_every or 'off'} require_token={_onoff(self.require_token)}"
             + (f" record={self.record}" if self.record else "")
         )
 

@@ -11,6 +11,10 @@ Per request, in this order:
    server configured with both knobs serves a CPU-bound and an I/O-bound endpoint side by side.
 5. Errors: with `--error-rate R`, a fraction R of requests (drawn from a second seeded stream) end in
    `InjectedError`, answered 500, after having taken their normal time.
+6. Bad answers: with `--bad-answer-every N`, every Nth prediction this worker answers (counting only
+   those that got past steps 1 and 5) is wrong on purpose: a 200 whose price is negative. With one worker
+   a run of P answered predictions holds exactly floor(P / N) bad ones; a load test that checks its
+   answers (`catch_response`) can find each of them.
 
 With `--blocking`, the delay and the I/O wait use `time.sleep`, which blocks the worker's event loop:
 concurrent requests then queue behind each other, which is the lesson.
@@ -91,6 +95,9 @@ class PredictionService:
         self._io_s = config.io_ms / 1000.0
         self._burner = CpuBurner(model, seed=config.seed) if config.cpu_ms > 0 else None
         self._blocking = config.blocking
+        self._bad_every = config.bad_answer_every
+        self.answered = 0  # predictions answered with a 200 by this worker
+        self.bad_answers = 0
 
     async def predict(self, sqft: float, bedrooms: int, location: str, work: Work = Work.ALL) -> Prediction:
         """Price one house, applying every configured knob (see the module docstring for the order)."""
@@ -105,6 +112,10 @@ class PredictionService:
             if self._error_rate and self._error_rng.random() < self._error_rate:
                 self.metrics.injected_error()
                 raise InjectedError(self._error_rate)
+            self.answered += 1
+            if self._bad_every and self.answered % self._bad_every == 0:
+                self.bad_answers += 1
+                return Prediction(-abs(prediction.price) or -1.0, prediction.cached)
             return prediction
         finally:
             self.in_flight -= 1

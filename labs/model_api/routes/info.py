@@ -16,6 +16,7 @@ ENDPOINT_INDEX = {
     "POST /predict": "price one house: {'sqft': 1500, 'bedrooms': 3, 'location': 'NY'}",
     "POST /work/cpu": "same as /predict, CPU work only (--cpu-ms)",
     "POST /work/io": "same as /predict, I/O wait only (--io-ms)",
+    "POST /login": "{'username': 'ada', 'password': 'locust'} -> {'token': ...} for 'Authorization: Bearer'",
     "GET /healthz": "liveness",
     "GET /config": "effective knobs, model and versions",
     "GET /metrics": "Prometheus text format, all workers",

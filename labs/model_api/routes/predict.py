@@ -15,10 +15,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from labs.model_api.routes.login import check_token
 from labs.model_api.schemas import ErrorOut, PredictIn, PredictOut
 from labs.model_api.service import PredictionService, Work
 
 ERROR_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ErrorOut, "description": "An unknown bearer token, or none with --require-token"},
     422: {"model": ErrorOut, "description": "Invalid input; `detail` names each bad field"},
     500: {"model": ErrorOut, "description": "Injected error (--error-rate)"},
     503: {"model": ErrorOut, "description": "Shed by --max-concurrency"},
@@ -57,8 +59,11 @@ async def read_house(request: Request) -> PredictIn:
 
 async def answer(request: Request, work: Work) -> Response:
     """Read the house, run the prediction path, render the JSON answer (shared with the /work endpoints)."""
-    house = await read_house(request)
     service: PredictionService = request.app.state.service
+    config = service.config
+    if config.require_token or "authorization" in request.headers:
+        check_token(request, config.require_token, config.seed)
+    house = await read_house(request)
     prediction = await service.predict(house.sqft, house.bedrooms, house.location, work)
     out = PredictOut(
         price=prediction.price,
