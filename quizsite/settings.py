@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "quizsite.cards",
     "quizsite.interviews",
     "labs",
+    "exercises",
     "quizsite.journey",
 ]
 
@@ -293,6 +294,12 @@ LAB_RUNS_PER_USER_PER_HOUR = env_int("LAB_RUNS_PER_USER_PER_HOUR", 20, minimum=1
 LAB_CHECKPOINT_ATTEMPTS = env_int("LAB_CHECKPOINT_ATTEMPTS", 3, minimum=1)
 # One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
 LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
+# Locustfile exercises: a learner's file runs in the sandbox (labs/sandbox.py) within these limits.
+EXERCISE_MAX_USERS = env_int("EXERCISE_MAX_USERS", 20, minimum=1)
+EXERCISE_MAX_SPAWN_RATE = env_int("EXERCISE_MAX_SPAWN_RATE", 20, minimum=1)
+EXERCISE_MAX_DURATION_S = env_int("EXERCISE_MAX_DURATION_S", 30, minimum=2)
+EXERCISE_GRACE_S = env_int("EXERCISE_GRACE_S", 30, minimum=5)
+EXERCISE_SUBMISSIONS_PER_HOUR = env_int("EXERCISE_SUBMISSIONS_PER_HOUR", 30, minimum=1)
 # Mock interviews: the interviewer's private link stops working this long after the interview ends.
 INTERVIEWER_LINK_TTL_HOURS = env_int("INTERVIEWER_LINK_TTL_HOURS", 72, minimum=1)
 # Flashcards: py-fsrs interval fuzzing (off keeps every card exactly rebuildable from its log).

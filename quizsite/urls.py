@@ -40,6 +40,7 @@ api_v1 = [
     path("", include("quizsite.cards.api_urls")),
     path("", include("quizsite.interviews.api_urls")),
     path("", include("labs.api_urls")),
+    path("", include("exercises.api_urls")),
 ]
 
 urlpatterns = [
@@ -65,6 +66,7 @@ urlpatterns = [
     path("cards/", include("quizsite.cards.urls")),
     path("interviews/", include("quizsite.interviews.urls")),
     path("labs/", include("labs.urls")),
+    path("exercises/", include("exercises.urls")),
     # accounts-
     path("accounts/", include("quizsite.accounts.urls")),
     # api

@@ -56,6 +56,7 @@ EXTRA_PUBLIC_PAGES: list[tuple[str, str]] = [
     ("lesson", "/lessons/load-testing-with-locust/"),
     ("password-reset", "/accounts/password/reset/"), ("password-reset-sent", "/accounts/password/reset/sent/"),
     ("password-reset-bad-link", "/accounts/password/reset/MQ/bad-token/"),
+    ("exercises", "/exercises/"), ("exercise-mluser", "/exercises/write-mluser/"),
 ]
 
 
@@ -89,7 +90,25 @@ def _learner_pages(site, user) -> list[tuple[str, str]]:
         ("lab-run", f"/labs/runs/{run.pk}/"), ("password-change", "/accounts/password/"),
         ("lab-run-diagnosed", f"/labs/runs/{heavier.pk}/"),
         ("lab-compare", f"/labs/breaking-point/compare/?a={baseline.pk}&b={heavier.pk}"),
+        ("exercise-signed-in", "/exercises/catch-response/"),
+        ("submission", f"/exercises/submissions/{_finished_submission(user).pk}/"),
     ] + [(name, url) for name, url in EXTRA_LEARNER_PAGES]
+
+
+def _finished_submission(user):
+    """A failed submission of the first exercise, with its checks answered as the runner answers them."""
+    from exercises.checks import Evidence, run_checks
+    from exercises.models import Exercise, Submission, SubmissionStatus
+
+    exercise = Exercise.objects.get(slug="write-mluser")
+    source = exercise.solution.replace("between(1, 2)", "between(0, 1)")
+    requests = [{"t": t / 2, "method": "POST", "path": "/predict", "status": 200, "client": f"c{t % 3}",
+                 "token": None, "body_valid": True, "error": None} for t in range(40)]
+    checks = run_checks(exercise.checks, Evidence(source=source, requests=requests, users=5, duration_s=12))
+    return Submission.objects.create(
+        exercise=exercise, user=user, source=source, status=SubmissionStatus.FAILED, run=exercise.run,
+        checks=[c.to_dict() for c in checks], output="Type     Name      # reqs\nPOST     /predict      40\n",
+        requests=40, created_at=timezone.now(), finished_at=timezone.now())
 
 
 EXTRA_LEARNER_PAGES: list[tuple[str, str]] = [("lesson-signed-in", "/lessons/load-testing-with-locust/")]
