@@ -36,7 +36,7 @@ def test_the_six_exercises_are_loaded_in_order():
     assert slugs == ["write-mluser", "weighted-tasks", "catch-response", "step-load", "login-token", "fix-broken"]
     mluser = Exercise.objects.get(slug="write-mluser")
     assert mluser.starting_file == "" and "between(1, 2)" in mluser.solution
-    assert mluser.run == {"users": 5, "spawn_rate": 5.0, "duration_s": 12, "api": {}}
+    assert mluser.run == {"users": 5, "spawn_rate": 5.0, "duration_s": 8, "api": {}}
 
 
 def test_a_valid_file_parses():

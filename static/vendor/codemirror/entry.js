@@ -1,0 +1,38 @@
+// Breaking Point's editor: CodeMirror 6 with Python, line numbers and indentation; nothing else.
+import { EditorState } from "@codemirror/state";
+import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { indentUnit, indentOnInput, bracketMatching, syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
+import { python } from "@codemirror/lang-python";
+
+function create(textarea, onRun) {
+  const host = document.createElement("div");
+  host.className = "cm-host";
+  const label = textarea.id ? document.querySelector('label[for="' + textarea.id + '"]') : null;
+  const run = { key: "Mod-Enter", run: () => { if (onRun) onRun(); return true; } };
+  const view = new EditorView({
+    state: EditorState.create({
+      doc: textarea.value,
+      extensions: [
+        lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), drawSelection(), history(),
+        indentOnInput(), bracketMatching(), indentUnit.of("    "), EditorState.tabSize.of(4),
+        syntaxHighlighting(defaultHighlightStyle, { fallback: true }), python(),
+        keymap.of([run, indentWithTab, ...defaultKeymap, ...historyKeymap]),
+        EditorView.contentAttributes.of({ "aria-label": label ? label.textContent.trim() : "Code editor" }),
+        EditorView.updateListener.of((update) => { if (update.docChanged) textarea.value = update.state.doc.toString(); }),
+      ],
+    }),
+  });
+  host.appendChild(view.dom);
+  textarea.hidden = true;
+  textarea.after(host);
+  if (label) label.addEventListener("click", () => view.focus());
+  return {
+    view,
+    getValue: () => view.state.doc.toString(),
+    setValue: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
+    focus: () => view.focus(),
+  };
+}
+
+window.BPCodeMirror = { create };
