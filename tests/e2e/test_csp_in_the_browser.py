@@ -29,7 +29,7 @@ def test_pages_work_under_the_csp_without_violations(site, page, django_user_mod
     page.locator("input[name=answer]").first.check()
     page.locator("form.answer-form button[type=submit]").first.click()
     page.wait_for_selector("[data-verdict], .feedback")
-    for path in ("/cards/", "/cards/stats/", "/interviews/", "/labs/"):
+    for path in ("/cards/", "/cards/stats/", "/interviews/", "/labs/", "/exercises/write-mluser/"):
         page.goto(f"{site.url}{path}")
         page.wait_for_load_state("load")
     assert violations == []

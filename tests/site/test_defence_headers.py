@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from exercises.models import Exercise, Submission, SubmissionStatus
 from labs.models import Lab, LabRun, RunStatus
 from quizsite.interviews.models import Interview, Track
 from quizsite.interviews.services import finish_interview
@@ -25,6 +26,7 @@ NOT_PAGES = {
     "interviews-interviewer-notes", "interviews-interviewer-scorecard-md", "interviews-interviewer-live",
     "labs-run-cancel", "labs-run-answer", "labs-run-json", "labs-run-csv", "labs-start", "accounts-logout",
     "accounts-token-revoke", "accounts-logout-everywhere", "api-schema", "journey-lesson-read", "favicon",
+    "exercises-submit", "exercises-submission-edit",
 }
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
 EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -56,6 +58,9 @@ def pages(learner):
     finish_interview(done, now)
     lab = Lab.objects.live().first()
     run = LabRun.objects.create(lab=lab, user=learner, status=RunStatus.FAILED, config={}, created_at=now)
+    exercise = Exercise.objects.live().first()
+    submission = Submission.objects.create(exercise=exercise, user=learner, source=exercise.solution,
+                                           status=SubmissionStatus.FAILED, created_at=now)
     signed_in = {
         "home": "/", "questions-list": "/questions/", "questions-detail": f"/questions/{question.slug}/",
         "quizzes-list": "/quizzes/", "quizzes-detail": f"/quizzes/{quiz.slug}/",
@@ -66,6 +71,8 @@ def pages(learner):
         "labs-list": "/labs/", "labs-detail": f"/labs/{lab.slug}/", "labs-run": f"/labs/runs/{run.pk}/",
         "accounts-password-change": "/accounts/password/", "accounts-password-change-done": "/accounts/password/done/",
         "accounts-security": "/accounts/security/", "api-docs": "/api/docs/",
+        "exercises-list": "/exercises/", "exercises-detail": f"/exercises/{exercise.slug}/",
+        "exercises-submission": f"/exercises/submissions/{submission.pk}/",
     }
     anonymous = {
         "accounts-login": "/accounts/login/", "accounts-signup": "/accounts/signup/",
