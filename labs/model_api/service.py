@@ -65,10 +65,11 @@ class InjectedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """A price in USD and whether it came from the cache."""
+    """A price in USD, whether it came from the cache, and whether it is wrong on purpose."""
 
     price: float
     cached: bool
+    bad: bool = False
 
 
 class PredictionService:
@@ -115,7 +116,7 @@ class PredictionService:
             self.answered += 1
             if self._bad_every and self.answered % self._bad_every == 0:
                 self.bad_answers += 1
-                return Prediction(-abs(prediction.price) or -1.0, prediction.cached)
+                return Prediction(-abs(prediction.price) or -1.0, prediction.cached, bad=True)
             return prediction
         finally:
             self.in_flight -= 1

@@ -193,6 +193,17 @@ def test_catch_bad_answers_compares_locust_failures_with_the_api_wrong_answers()
     assert not static.passed and "catch_response=True" in static.message
 
 
+def test_catch_bad_answers_counts_the_wrong_answers_the_record_notes():
+    """The record marks 7 of 50 answers wrong (two workers, say): Locust's 7 failures pass, 5 do not."""
+    rows = [req(i, error="wrong answer on purpose (--bad-answer-every 10)" if i % 7 == 3 else None)
+            for i in range(50)]
+    api = {"bad_answer_every": 10}
+    ok = check("catch_bad_answers", source=CATCHER, requests=rows, stats=_stats(50, 7), api_=api, users_=1)
+    assert ok.passed and ok.message.startswith("The API sent 7 wrong answers (a negative price) among 50 answers")
+    assert not check("catch_bad_answers", source=CATCHER, requests=rows, stats=_stats(50, 4), api_=api,
+                     users_=1).passed
+
+
 def test_catch_bad_answers_allows_requests_in_flight_at_the_end():
     """With 5 users, Locust may count up to 5 fewer or more failures than the API's 10 wrong answers."""
     rows = [req(i) for i in range(100)]

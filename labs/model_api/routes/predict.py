@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from labs.model_api.record import note_error
 from labs.model_api.routes.login import check_token
 from labs.model_api.schemas import ErrorOut, PredictIn, PredictOut
 from labs.model_api.service import PredictionService, Work
@@ -31,6 +32,8 @@ REQUEST_BODY = {
         "content": {"application/json": {"schema": PredictIn.model_json_schema()}},
     }
 }
+
+BAD_ANSWER = "wrong answer on purpose"
 
 router = APIRouter(tags=["predict"])
 
@@ -61,10 +64,12 @@ async def answer(request: Request, work: Work) -> Response:
     """Read the house, run the prediction path, render the JSON answer (shared with the /work endpoints)."""
     service: PredictionService = request.app.state.service
     config = service.config
-    if config.require_token or "authorization" in request.headers:
-        check_token(request, config.require_token, config.seed)
+    if config.require_token:
+        check_token(request, config.seed)
     house = await read_house(request)
     prediction = await service.predict(house.sqft, house.bedrooms, house.location, work)
+    if prediction.bad:  # the record (--record) says which answers were wrong, for the exercises' checks
+        note_error(request.scope, f"{BAD_ANSWER} (--bad-answer-every {config.bad_answer_every})")
     out = PredictOut(
         price=prediction.price,
         model_version=service.model.version,
