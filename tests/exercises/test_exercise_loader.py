@@ -61,10 +61,10 @@ def test_every_problem_is_reported_at_once_with_its_field():
         "run.spawn_rate: must be a number above 0 and at most 20",
         "run.api.error_rate: must be a number from 0 to 0.5",
         "run.api.require_token: must be true or false",
-        "run.api.workers: not a knob exercises may set (bad_answer_every, cpu_ms, delay_median_ms, error_rate, "
-        "require_token)",
-        "checks[0].kind: 'nope' is not one of catch_bad_answers, locust_failures, method, ratio, requests, shape, "
-        "token, valid_bodies, wait_between",
+        ("run.api.workers: not a knob exercises may set (bad_answer_every, cpu_ms, delay_median_ms, error_rate, "
+        "require_token)"),
+        ("checks[0].kind: 'nope' is not one of catch_bad_answers, locust_failures, method, ratio, requests, shape, "
+        "token, valid_bodies, wait_between"),
     ]
 
 
