@@ -71,6 +71,7 @@ def pages(learner):
         "labs-list": "/labs/", "labs-detail": f"/labs/{lab.slug}/", "labs-run": f"/labs/runs/{run.pk}/",
         "accounts-password-change": "/accounts/password/", "accounts-password-change-done": "/accounts/password/done/",
         "accounts-security": "/accounts/security/", "api-docs": "/api/docs/",
+        "labs-compare": f"/labs/{lab.slug}/compare/",
         "exercises-list": "/exercises/", "exercises-detail": f"/exercises/{exercise.slug}/",
         "exercises-submission": f"/exercises/submissions/{submission.pk}/",
     }
