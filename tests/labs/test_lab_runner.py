@@ -53,6 +53,16 @@ def test_a_short_run_records_samples_and_exact_results(learner, lab):
     assert results["versions"]["locust"] == "2.47.0" and results["config"]["users"] == 8
     assert run.started_at <= run.running_at <= run.finished_at
     assert not processes.marked_processes(run.process_marker)
+    # The diagnosis is stored with the results: its step's percentiles come from the per-second histograms
+    # the plugin sent (each second's counts add up to that second's requests), and the API's own figures.
+    stored = run.samples_since(with_histogram=True)
+    assert all(s["histogram"] for s in stored if s["rps"] > 0)
+    diagnosis = results["diagnosis"]
+    assert diagnosis["version"] == 1 and diagnosis["steps"][0]["users"] == 8
+    assert diagnosis["steps"][0]["latency_source"] == "histogram"
+    assert diagnosis["steps"][0]["p50_ms"] >= 20 * 0.8
+    assert results["api_loop_lag_ms"] is not None and results["api_in_flight_mean"] is not None
+    assert results["api_cpu_wait_percent"] is not None and results["server_rps"] > 0
 
 
 def test_a_distributed_run_merges_every_workers_requests(learner, lab):
@@ -71,6 +81,8 @@ def test_a_distributed_run_merges_every_workers_requests(learner, lab):
     assert len(live) >= 2, run.samples_since()
     assert all(s["p50_ms"] <= s["p95_ms"] <= s["p99_ms"] for s in live)
     assert live[-1]["requests"] <= results["requests"]
+    with_counts = [s for s in run.samples_since(with_histogram=True) if s["rps"] > 0]
+    assert with_counts and all(s["histogram"] for s in with_counts)  # the workers' deltas carry them too
     assert not processes.marked_processes(run.process_marker)
 
 
