@@ -109,9 +109,21 @@ def question_variables(run: LabRun, question: Question) -> dict[str, float]:
         if isinstance(definition, dict) and "from_run" in definition:
             key = definition["from_run"]
             if key not in measured:
-                raise NotAnswerable(f"This run did not measure {key.replace('_', ' ')}, which the question needs.")
+                raise NotAnswerable(_unmeasured(run, key))
             values[name] = measured[key]
     return values
+
+
+def _unmeasured(run: LabRun, key: str) -> str:
+    """Why a run cannot fill a `from_run` name: for the diagnosis's figures, the diagnosis's own reason."""
+    if key == "diagnosis_plateau_rps":
+        definition = (run.diagnosis() or {}).get("plateau_definition") or ""
+        reason = definition.removeprefix("none: ")
+        return (f"This run found no plateau{f' ({reason})' if reason else ''}, which the question needs. "
+                f"Run a preset that saturates the API.")
+    if key in ("knee_users", "knee_second"):
+        return "This run found no knee (throughput still rose with the users), which the question needs."
+    return f"This run did not measure {key.replace('_', ' ')}, which the question needs."
 
 
 @dataclass(frozen=True)

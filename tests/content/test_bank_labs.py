@@ -199,9 +199,9 @@ RUNS = {
     ],
     "lab-break-plateau": [{"plateau_rps": 108.4}, {"plateau_rps": 57.3}, {"plateau_rps": 61.0}],
     "lab-break-cpu-capacity": [
-        {"api_cpu_percent": 97.3, "rps": 104.2, "plateau_rps": 110.1},
-        {"api_cpu_percent": 64.1, "rps": 52.87, "plateau_rps": 58.0},
-        {"api_cpu_percent": 35.0, "rps": 60.5, "plateau_rps": 61.2},
+        {"api_cpu_percent": 97.3, "rps": 104.2},
+        {"api_cpu_percent": 64.1, "rps": 52.87},
+        {"api_cpu_percent": 35.0, "rps": 60.5},
     ],
     "lab-cpuio-cpu-per-request": [
         {"api_cpu_percent": 98.6, "rps": 45.312, "api_cpu_ms": 20},

@@ -53,6 +53,12 @@ def test_run_a_lab_watch_it_live_and_answer_with_its_numbers(site, page, worker,
     tiles = page.locator('.tiles[data-scope="whole-run"]')
     expect(tiles.locator('[data-stat="p99_ms"]')).to_have_text(page.locator('[data-result="p99_ms"]').inner_text())
     expect(tiles.locator('[data-stat="requests"]')).to_have_text(f"{requests:,}")
+    # The run explained: the "What happened" panel holds the diagnosis the analysis stored with the run.
+    panel = page.locator("#what-happened")
+    expect(panel.get_by_role("heading", name="What happened")).to_be_visible()
+    bottleneck = {"cpu": "CPU-bound", "io": "I/O-bound", "blocking": "Blocked event loop", "none": "Never saturated",
+                  "concurrency_limit": "Concurrency limit (503s)", "generator": "Load generator saturated"}
+    expect(panel.locator('[data-diagnosis="bottleneck"]')).to_have_text(bottleneck[run.results["diagnosis"]["bottleneck"]])
     question = page.locator("#q-lab-first-slower-requests")
     expect(question).to_contain_text(f"Your run made {requests:,} requests")
     question.get_by_label(re.compile("Your answer")).fill(f"{requests * 0.01:.2f}")

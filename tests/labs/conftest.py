@@ -101,7 +101,7 @@ def step_samples(steps: int = 8, seconds: int = 5, users_per_step: int = 6, capa
 def diagnosis(**changes) -> dict:
     """A diagnosis in the shape labs.analysis stores in results["diagnosis"] (hand-written for page tests)."""
     steps = [
-        {"index": i, "users": 6 * (i + 1), "start_s": 5.0 * i, "end_s": 5.0 * (i + 1), "steady_start_s": 5.0 * i + 2,
+        {"index": i + 1, "users": 6 * (i + 1), "start_s": 5.0 * i, "end_s": 5.0 * (i + 1), "steady_start_s": 5.0 * i + 2,
          "rps": min(24.0 * (i + 1), 110.0), "p50_ms": 13.0 if i < 4 else 30.0 + 20 * i,
          "p99_ms": 40.0 if i < 4 else 90.0 + 60 * (i - 4), "api_cpu_percent": min(99.0, 22.0 * (i + 1)),
          "errors": 0, "error_percent": 0.0}
