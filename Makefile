@@ -23,7 +23,7 @@ content: migrate
 	$(PY) manage.py load_content
 
 run: content
-	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) -m quizsite.static_stamp
 	PORT=$(PORT) $(PY) -m quizsite.supervise
 
 test: install
