@@ -310,7 +310,7 @@ def check(base_url: str, target: Target, header: str) -> None:
 def run_wrk(base_url: str, target: Target, header: str, seconds: float, connections: int, tmp: Path) -> Result:
     script = tmp / "bench.lua"
     script.write_text(lua_script(target.method, target.body))
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script)]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", str(script)]
     if header:
         command += ["-H", header]
     if target.method == "POST":
@@ -324,8 +324,8 @@ def run_wrk(base_url: str, target: Target, header: str, seconds: float, connecti
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk per path (default 5)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of wrk per path first, not counted")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per path (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk per path first, not counted")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8130)
     parser.add_argument("--url", help="a running site on 127.0.0.1 instead of starting one")

@@ -201,6 +201,9 @@ def database_config() -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        # Each worker thread keeps its connection: opening one (and its PRAGMAs) per request cost more than
+        # most pages' own queries (bench/site.py: /healthz went from 1 query to an open, 2 PRAGMAs and a close).
+        "CONN_MAX_AGE": 60,
         "OPTIONS": {
             # WAL lets the site read while the task worker writes; the busy timeout
             # (seconds) makes a writer wait for the lock instead of failing at once.

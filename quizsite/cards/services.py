@@ -196,14 +196,18 @@ class CardFilter:
         return {k: v for k, v in (("deck", self.deck), ("tag", self.tag)) if v}
 
     def questions(self) -> list[Question]:
+        """The question cards, light: only what counting and ordering them needs (the prompt, spec and
+        explanation of every question in the bank were most of a review page's time). The cards a page shows
+        are loaded whole by load_full()."""
         if self.personal_deck_id is not None:
             return []
-        questions = Question.objects.live().select_related("topic").prefetch_related("tags")
+        # bank(): live and not bound to a lab run, the same cards question_is_card() tells one by one.
+        questions = Question.objects.bank().select_related("topic").only(*LIGHT_QUESTION_FIELDS)
         if self.topic_slug is not None:
             questions = questions.filter(topic__slug=self.topic_slug)
         if self.tag:
             questions = questions.filter(tags__slug=self.tag)
-        return [q for q in questions if question_is_card(q)]
+        return list(questions)
 
     def personal_cards(self, user) -> list[PersonalCard]:
         if self.topic_slug is not None:
@@ -235,6 +239,23 @@ class CardFilter:
                 # The state's card_id reads question.slug; reuse the object already loaded.
                 card.state.question = card.question
         return cards
+
+
+LIGHT_QUESTION_FIELDS = ("slug", "title", "type", "difficulty", "is_retired", "needs_run", "topic__slug",
+                         "topic__name", "topic__position")
+
+
+def load_full(cards: list[FlashCard]) -> None:
+    """Replace the light questions of these cards by whole ones (prompt, spec, tags), in two queries."""
+    ids = {card.question.pk for card in cards if card.question is not None}
+    if not ids:
+        return
+    full = Question.objects.select_related("topic").prefetch_related("tags").in_bulk(ids)
+    for card in cards:
+        if card.question is not None:
+            card.question = full[card.question.pk]
+            if card.state is not None:
+                card.state.question = card.question
 
 
 def find_card(user, card_id: str) -> FlashCard | None:
@@ -322,6 +343,7 @@ def build_queue(user, now: datetime, card_filter: CardFilter | None = None, firs
         preferences=preferences,
     )
     queue.cards = due + new[:new_remaining]
+    load_full(queue.cards)
     if first:
         lead = next((c for c in queue.cards if c.id == first), None)
         if lead is not None:
@@ -333,6 +355,7 @@ def build_queue(user, now: datetime, card_filter: CardFilter | None = None, firs
                 # Studied in place of the last new card of today's share: the limit still holds.
                 queue.cards.pop()
                 queue.cards.insert(0, lead)
+                load_full([lead])
     return queue
 
 

@@ -19,6 +19,7 @@ from quizsite.cards.services import (
     build_queue,
     find_card,
     last_undoable,
+    load_full,
     review_card,
     undo_last_review,
 )
@@ -215,6 +216,7 @@ def export(request: HttpRequest) -> HttpResponse:
         get_object_or_404(Deck, pk=card_filter.personal_deck_id, user=request.user)
     name, deck_name = export_names(card_filter, request.user)
     cards = card_filter.cards(request.user)
+    load_full(cards)  # every card's front and back
     response = HttpResponse(export_cards(cards, deck_name), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="breaking-point-{name}.txt"'
     return response

@@ -39,7 +39,8 @@ class QuestionList(generics.ListAPIView):
 
     def get_queryset(self):
         questions, _ = filtered_questions(self.request.query_params)
-        return questions.prefetch_related("tags")
+        # Only the listed fields: the grading spec, prompt and explanation are the bulk of a row.
+        return questions.only("slug", "title", "type", "difficulty", "topic__slug").prefetch_related("tags")
 
 
 class QuestionDetail(generics.RetrieveAPIView):
