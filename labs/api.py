@@ -29,6 +29,7 @@ from labs.services import (
     start_run,
 )
 from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
+from quizsite.sitecache.views import ContentCachedMixin
 
 
 class Conflict(APIException):
@@ -136,13 +137,13 @@ class AnswerSerializer(serializers.Serializer):
     answer = serializers.JSONField(help_text="A number with or without a unit, a choice id, or a list of ids.")
 
 
-class LabList(APIView):
+class LabList(ContentCachedMixin, APIView):
     @extend_schema(responses=inline_serializer("LabSummary", {"slug": serializers.CharField()}, many=True))
     def get(self, request):
         return Response([lab_summary(lab) for lab in Lab.objects.live()])
 
 
-class LabDetail(APIView):
+class LabDetail(ContentCachedMixin, APIView):
     @extend_schema(responses=inline_serializer("LabDetail", {"slug": serializers.CharField()}))
     def get(self, request, slug: str):
         return Response(lab_detail(get_object_or_404(Lab.objects.live(), slug=slug)))

@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "labs",
     "exercises",
     "quizsite.journey",
+    "quizsite.sitecache",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,13 @@ STORAGES = {
     },
 }
 # Tests run without collectstatic; WhiteNoise then serves from the finders.
+# Source maps are for a developer's browser tools, not learners: brotli at its best quality (0.35 MB/s here)
+# on the API docs' and Chart.js's maps was half of every collectstatic's 30-50 s.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv", "woff",
+    "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv",  # WhiteNoise's own
+    "map",
+)
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 CONTENT_DIR = Path(env_str("CONTENT_DIR", str(BASE_DIR / "content")))

@@ -17,9 +17,10 @@ from quizsite.questions.serializers import (
     TopicSerializer,
 )
 from quizsite.questions.views import filtered_questions
+from quizsite.sitecache.views import ContentCachedMixin
 
 
-class TopicList(generics.ListAPIView):
+class TopicList(ContentCachedMixin, generics.ListAPIView):
     serializer_class = TopicSerializer
     pagination_class = None
 
@@ -34,7 +35,7 @@ class TopicList(generics.ListAPIView):
     OpenApiParameter("type", OpenApiTypes.STR, enum=Question.Type.values),
     OpenApiParameter("q", OpenApiTypes.STR, description="search text"),
 ])
-class QuestionList(generics.ListAPIView):
+class QuestionList(ContentCachedMixin, generics.ListAPIView):
     serializer_class = QuestionListSerializer
 
     def get_queryset(self):
@@ -43,8 +44,9 @@ class QuestionList(generics.ListAPIView):
         return questions.only("slug", "title", "type", "difficulty", "topic__slug").prefetch_related("tags")
 
 
-class QuestionDetail(generics.RetrieveAPIView):
+class QuestionDetail(ContentCachedMixin, generics.RetrieveAPIView):
     serializer_class = QuestionDetailSerializer
+    content_cache_anonymous_only = True  # a calculated question's numbers are seeded per learner
     lookup_field = "slug"
     lookup_url_kwarg = "slug"
 

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import yaml
 from django.db import transaction
 
+from quizsite.sitecache.models import bump_version
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -187,4 +189,5 @@ def load(root: Path, check: bool = False) -> Report:
     with transaction.atomic():
         for section in sections():
             section.apply(parsed[section.name], parsed, report)
+        bump_version()  # bulk updates above sent no signal; cached content answers are stale now
     return report

@@ -22,6 +22,7 @@ from quizsite.quizzes.serializers import (
     StartAttemptSerializer,
 )
 from quizsite.quizzes.services import Learner, answer_in_attempt, submit_answer
+from quizsite.sitecache.views import ContentCachedMixin
 from quizsite.throttling import AnonThrottle, UserThrottle
 
 
@@ -75,7 +76,7 @@ class GradeQuestion(APIView):
         return Response(grade_payload(question, result, answer))
 
 
-class QuizList(generics.ListAPIView):
+class QuizList(ContentCachedMixin, generics.ListAPIView):
     serializer_class = QuizSerializer
     pagination_class = None
 
@@ -83,7 +84,7 @@ class QuizList(generics.ListAPIView):
         return Quiz.objects.curated().annotate(n_questions=Count("items"))
 
 
-class QuizDetail(generics.RetrieveAPIView):
+class QuizDetail(ContentCachedMixin, generics.RetrieveAPIView):
     serializer_class = QuizDetailSerializer
     lookup_field = "slug"
     queryset = Quiz.objects.curated()

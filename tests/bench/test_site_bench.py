@@ -21,7 +21,7 @@ WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:8130/healthz
   3000 requests in 4.00s, 1.00MB read
 Requests/sec:    750.00
 Transfer/sec:    256.00KB
-WRKJSON {"requests": 3000, "duration_us": 4000000, "p50_us": 20500, "p99_us": 71250, "errors": 0}
+WRKJSON {"requests": 3000, "duration_us": 4000000, "p50_us": 20500, "p99_us": 71250, "errors": 0, "status_4xx_5xx": 0}
 """
 
 
@@ -33,6 +33,15 @@ def test_parse_wrk_reads_the_summary_line():
     assert result.p50_ms == 20.5
     assert result.p99_ms == 71.25
     assert result.errors == 0
+
+
+def test_error_statuses_count_as_errors_unless_the_target_is_an_error_page():
+    """Socket errors always count; 4xx/5xx responses count except for the JSON 404 row."""
+    output = WRK_OUTPUT.replace('"errors": 0, "status_4xx_5xx": 0', '"errors": 2, "status_4xx_5xx": 40')
+    assert site.parse_wrk(output).errors == 42
+    assert site.parse_wrk(output, expect_error_status=True).errors == 2
+    assert site.Target("404", "/api/v1/no-such-thing", "info").expect_404
+    assert not site.Target("page", "/questions/", "page").expect_404
 
 
 def test_parse_wrk_without_a_summary_is_an_error():

@@ -37,6 +37,10 @@ def test_pages_api_and_healthz_answer_503_while_the_database_is_cut_then_200_wit
     site = sites(DATABASE_URL=proxied_database_url(postgres_proxy), DATABASE_CONNECT_TIMEOUT_S="2")
     for path in ("/questions/", "/api/v1/topics/", "/healthz"):
         assert site.get(path)[0] == 200, path
+    status, headers, _ = site.get("/healthz")
+    assert status == 200 and "Set-Cookie" not in headers  # no session for a load balancer's probe
+    log = site.proc.output()
+    assert "GET /questions/" in log and "/healthz" not in log  # health checks leave no access-log line
     pid = site.proc.process.pid
 
     postgres_proxy.close()

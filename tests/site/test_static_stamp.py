@@ -65,3 +65,12 @@ def test_a_missing_collected_tree_is_collected_even_with_a_stamp(static_tree, se
     (settings.STATIC_ROOT / "staticfiles.json").unlink()
     assert collect_if_changed() is True
     assert (settings.STATIC_ROOT / "staticfiles.json").is_file()
+
+
+def test_the_vendored_accessibility_checker_is_not_collected(static_tree, settings):
+    """axe is read from static/vendor by the browser tests only: it is neither collected nor compressed."""
+    (static_tree / "vendor" / "axe").mkdir(parents=True)
+    (static_tree / "vendor" / "axe" / "axe.min.js").write_text("/* axe */\n")
+    collect_if_changed()
+    assert (settings.STATIC_ROOT / "css" / "site.css").is_file()
+    assert not (settings.STATIC_ROOT / "vendor" / "axe").exists()
