@@ -7,6 +7,7 @@ The files are read with yaml.safe_load and graded with the pure engine, so no da
 """
 
 import math
+import re
 import statistics
 import subprocess
 import sys
@@ -359,3 +360,81 @@ def test_the_new_topics_are_covered_with_every_kind():
         assert min(by_topic[(topic, kind)] for kind in ("numbers", "choice", "rubric")) >= 2, by_topic
     assert len(slugs("rubric")) >= 8
     assert len(QUESTIONS) >= 40
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Issue 15, item 5: content fixes that must not come back.
+def _all_questions() -> list[dict]:
+    import yaml
+    from bank_files import CONTENT
+    questions = []
+    for path in sorted((CONTENT / "questions").glob("*.yaml")):
+        questions += yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    return questions
+
+
+def _texts(question: dict) -> list[str]:
+    texts = [question.get("explanation", ""), question.get("model_answer", "")]
+    texts += [c.get("text", "") + " " + c.get("feedback", "") for c in question.get("choices", [])]
+    return texts
+
+
+PACING_AS_OPEN = re.compile(
+    r"closer to (it|an open|the open)|regardless of (latency|the latency|how slow)|whatever the latency"
+    r"|stand-in for an open|(cures?|fix(es)?|avoids?|solves?|prevents?) (the )?coordinated omission")
+NEGATED = re.compile(r"\bnot\b|n't\b|\bstill\b|\bnever\b")
+
+
+def test_no_text_offers_pacing_as_an_open_model_or_a_cure_for_coordinated_omission():
+    """Many Locust users with constant_pacing / constant_throughput are still closed loops: a stalled user
+    omits its sends. A sentence that names them must not call them open, latency-proof or a cure for
+    coordinated omission (unless it says they are not)."""
+    offenders = []
+    for question in _all_questions():
+        for text in _texts(question):
+            for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+                if ("constant_pacing" in sentence or "constant_throughput" in sentence) \
+                        and PACING_AS_OPEN.search(sentence) and not NEGATED.search(sentence):
+                    offenders.append((question["id"], sentence))
+    assert offenders == []
+
+
+def test_the_detector_catches_the_old_wording():
+    """The two sentences fixed in issue 15 would be caught."""
+    old = [("Tools with a constant arrival rate model the open case, and in Locust many users with "
+            "`constant_pacing` get closer to it as long as responses stay faster than the pacing."),
+           ("When you need a fixed rate regardless of latency, `constant_throughput` (or `constant_pacing`) "
+            "keeps each user at a set number of tasks per second.")]
+    assert all(PACING_AS_OPEN.search(s) and not NEGATED.search(s) for s in old)
+
+
+def _names(title: str, value: float) -> bool:
+    forms = {f"{value:g}"}
+    if float(value).is_integer():
+        forms |= {f"{int(value)}", f"{int(value):,}"}
+    words = {1_000_000: r"(a|one) million|1M\b", 1_000: r"(a|one) thousand|1k\b"}
+    pattern = "|".join(rf"(?<![\d.,]){re.escape(f)}(?![\d]|\.\d|,\d)" for f in forms)
+    if value in words:
+        pattern += "|" + words[value]
+    return re.search(pattern, title, re.IGNORECASE) is not None
+
+
+def test_calculated_titles_do_not_name_one_variant():
+    """A calculated question's title names all of a variable's values or none: "P99 at a million requests a
+    day" on a question that asks about 1, 2, 5 or 10 million requests, at P99 or P99.9, misleads."""
+    offenders = []
+    for question in _all_questions():
+        if question["type"] != "calculated":
+            continue
+        for name, variable in question.get("variables", {}).items():
+            values = variable.get("choices") if isinstance(variable, dict) else None
+            if not values or len(values) < 2:
+                continue
+            # Values under 10 are skipped: "G/G/1" or "M/M/1" in a title is a model, not a variant.
+            named = [v for v in values if v >= 10 and _names(question["title"], v)]
+            values = [v for v in values if v >= 10]
+            if named and len(named) < len(values):
+                offenders.append((question["id"], name, named))
+    assert offenders == []
+    assert _names("P99 at a million requests a day", 1_000_000) and _names("P99 at a million", 99)
+    assert not _names("P99.9 only", 99) and _names("P99.9 only", 99.9)
