@@ -79,6 +79,7 @@ def lab_detail(request: HttpRequest, slug: str, form: RunForm | None = None, sta
         if active is not None:
             active.expire_if_stale(timezone.now())
             active = active if active.is_active else None
+    runs = _earlier_runs(lab, request.user)
     context = {
         "lab": lab,
         "spec": spec,
@@ -86,7 +87,8 @@ def lab_detail(request: HttpRequest, slug: str, form: RunForm | None = None, sta
         "form": form or RunForm(spec, caps),
         "fixed": _fixed_knobs(spec),
         "active": active,
-        "runs": _earlier_runs(lab, request.user),
+        "runs": runs,
+        "can_compare": sum(1 for r in runs if r.status == RunStatus.SUCCEEDED) >= 2,
         "questions": lab.checkpoint_questions(),
     }
     return render(request, "labs/detail.html", context, status=status)

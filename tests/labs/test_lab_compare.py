@@ -105,3 +105,11 @@ def test_the_run_page_links_to_the_comparison(learner_client, pair):
 def test_the_compare_endpoint_is_in_the_schema(client):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/runs/compare" in schema and "LabRunCompare" in schema
+
+
+def test_the_lab_page_offers_the_comparison_once_two_runs_have_finished(learner_client, learner, make_run, breaking):
+    with_diagnosis(make_run(learner, breaking, sample_list=step_samples()))
+    assert "Compare two of your runs" not in learner_client.get("/labs/breaking-point/").content.decode()
+    with_diagnosis(make_run(learner, breaking, sample_list=step_samples()))
+    html = learner_client.get("/labs/breaking-point/").content.decode()
+    assert 'href="/labs/breaking-point/compare/"' in html and "Compare two of your runs" in html
