@@ -1,0 +1,78 @@
+"""The worker's side of a submission, with the real sandbox: a passing file, a file that raises at import,
+and the host lock shared with lab runs."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from exercises import runner
+from exercises.models import Exercise, Submission, SubmissionStatus
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def lock_file(tmp_path, settings):
+    """A lock file of this test's own; the content loaded (a transactional test starts from an empty database
+    when an earlier one flushed it)."""
+    if not Exercise.objects.exists():
+        call_command("load_content", verbosity=0)
+    settings.LAB_LOCK_FILE = str(tmp_path / "labs.lock")
+    return tmp_path / "labs.lock"
+
+
+def _submit(user, slug: str, source: str) -> Submission:
+    exercise = Exercise.objects.get(slug=slug)
+    return Submission.objects.create(exercise=exercise, user=user, source=source, run=exercise.run,
+                                     created_at=timezone.now())
+
+
+def test_the_reference_solution_passes_in_the_worker(learner, lock_file):
+    """execute() runs the file in the sandbox, stores the checks, Locust's output and the request count."""
+    submission = _submit(learner, "write-mluser", Exercise.objects.get(slug="write-mluser").solution)
+    assert runner.execute(submission.pk) == "passed"
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.PASSED and submission.reason == ""
+    assert [c["id"] for c in submission.checks] == ["file", "runs", "predictions", "valid-json", "wait-time"]
+    assert all(c["passed"] for c in submission.checks)
+    assert submission.requests >= 10 and "/predict" in submission.output
+    assert submission.started_at <= submission.finished_at and submission.heartbeat_at is not None
+    assert submission.to_first_request_s is not None and submission.to_first_request_s > 0
+
+
+def test_a_file_that_raises_at_import_ends_in_error_with_its_line(learner, lock_file):
+    source = "from locust import HttpUser, task\n\nimport no_such_module_here\n\n" \
+             "class U(HttpUser):\n    @task\n    def t(self):\n        self.client.get('/healthz')\n"
+    submission = _submit(learner, "write-mluser", source)
+    assert runner.execute(submission.pk) == "error"
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.ERROR
+    assert "no_such_module_here" in submission.reason and "line 3" in submission.reason
+    runs = next(c for c in submission.checks if c["id"] == "runs")
+    assert runs["passed"] is False and "line 3" in runs["message"]
+    assert "Traceback" not in submission.reason
+
+
+def test_a_submission_waits_for_the_lab_machine(learner, lock_file):
+    """While a lab run holds the host lock the submission stays queued (its heartbeat beating), then runs."""
+    submission = _submit(learner, "write-mluser", Exercise.objects.get(slug="write-mluser").solution)
+    holder = open(lock_file, "a+")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(runner.execute(submission.pk)))
+    try:
+        worker.start()
+        time.sleep(1.5)
+        submission.refresh_from_db()
+        assert submission.status == SubmissionStatus.QUEUED and submission.heartbeat_at is not None
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        holder.close()
+    worker.join(timeout=120)
+    assert outcome == ["passed"]
