@@ -204,6 +204,9 @@ def flag_target(pk: int, user, session_key: str) -> FlagTarget | None:
                       source=AnswerSource.LAB)
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a database holds: beyond it a lookup fails instead of missing
+
+
 class CompareError(Exception):
     """Two runs that cannot be compared; `status` is the HTTP status that says why (400, 404 or 409)."""
 
@@ -218,7 +221,7 @@ def _run_id(raw: Any, field: str) -> int:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
         raise CompareError(f"{field} must be the id of one of your runs (a whole number)", 400, field) from None
-    if value < 1:
+    if not 1 <= value <= MAX_ID:
         raise CompareError(f"{field} must be the id of one of your runs (a whole number)", 400, field)
     return value
 

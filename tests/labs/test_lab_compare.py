@@ -42,7 +42,8 @@ def test_the_api_compares_two_runs_in_words_and_figures(client_of, pair):
 
 
 @pytest.mark.parametrize(("query", "field"), [("", "a"), ("a=1", "b"), ("a=x&b=2", "a"), ("a=1&b=-3", "b"),
-                                              ("a=1&b=1", "b"), ("a=1.5&b=2", "a")])
+                                              ("a=1&b=1", "b"), ("a=1.5&b=2", "a"),
+                                              ("a=1&b=99999999999999999999", "b")])
 def test_missing_or_malformed_ids_are_a_json_400(client_of, query, field):
     response = client_of.get(f"/api/v1/runs/compare?{query}")
     assert response.status_code == 400 and list(response.json()["fields"]) == [field]
