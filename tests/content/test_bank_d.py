@@ -119,6 +119,12 @@ def test_hand_figures_quoted_in_explanations():
     assert (4 * 4 * 20, 12 * 4 * 20, math.floor(200 / 48), math.floor((200 - 20) / 48)) == (320, 960, 4, 3)
     # CFS: 2 cores x 100 ms of quota burnt by 8 threads in 25 ms, then 75 ms frozen.
     assert (2 * 100 / 8, 100 - 2 * 100 / 8) == (25, 75)
+    # kingman-levers: 98% at 5 ms and 2% at 500 ms give cs2 of about 21.6; splitting cuts the wait ~67 times.
+    mean, square = 0.98 * 5 + 0.02 * 500, 0.98 * 5 ** 2 + 0.02 * 500 ** 2
+    cs2 = (square - mean ** 2) / mean ** 2
+    assert (round(mean, 1), round(cs2, 1), round((1 + cs2) / 2 * mean / (0.5 * 5))) == (14.9, 21.6, 67)
+    # The P99 interval from rank 984 to rank 996 of 1,000 is the 17th- to the 5th-slowest sample.
+    assert (1000 - 984 + 1, 1000 - 996 + 1) == (17, 5)
 
 
 # ---------------------------------------------------------------------------------------------------------
