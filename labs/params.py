@@ -29,10 +29,17 @@ API_KNOBS: dict[str, type] = {
     "cache": bool,
     "cache_size": int,
     "max_concurrency": int,
+    "llm_max_batch": int,
+    "llm_max_queue": int,
+    "llm_prefill_ms_per_token": float,
+    "llm_decode_ms_base": float,
+    "llm_decode_ms_per_seq": float,
 }
 API_DEFAULTS: dict[str, Any] = {
     "workers": 1, "delay_median_ms": 0.0, "delay_p99_ms": None, "cpu_ms": 0.0, "io_ms": 0.0, "blocking": False,
     "error_rate": 0.0, "seed": 0, "cache": False, "cache_size": 10_000, "max_concurrency": 0,
+    "llm_max_batch": 8, "llm_max_queue": 32, "llm_prefill_ms_per_token": 0.25, "llm_decode_ms_base": 20.0,
+    "llm_decode_ms_per_seq": 2.0,
 }  # fmt: skip
 API_LABELS: dict[str, str] = {
     "workers": "API worker processes",
@@ -46,6 +53,11 @@ API_LABELS: dict[str, str] = {
     "cache": "Prediction cache",
     "cache_size": "Cache entries",
     "max_concurrency": "Max requests in flight per worker (0 = no limit)",
+    "llm_max_batch": "LLM: maximum batch (KV-cache slots)",
+    "llm_max_queue": "LLM: requests waiting at most (503 beyond)",
+    "llm_prefill_ms_per_token": "LLM: prefill per prompt token (ms)",
+    "llm_decode_ms_base": "LLM: decode step, fixed part (ms)",
+    "llm_decode_ms_per_seq": "LLM: decode step, per sequence in the batch (ms)",
 }
 # Load knobs: the Locust side of a run.
 LOAD_KNOBS: dict[str, type] = {"users": int, "spawn_rate": float, "duration_s": int, "workers": int}

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from labs.model_api.config import Config
+from labs.model_api.llm import api as llm_api
 from labs.model_api.metrics import Metrics, MetricsMiddleware, claim_worker_index, multiproc_dir
 from labs.model_api.model import LOCATIONS, fit
 from labs.model_api.record import Recorder, RecordMiddleware, note_error
@@ -46,6 +47,7 @@ def create_app(config: Config | None = None) -> FastAPI:
             monitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await monitor
+            await llm_api.shutdown(app)
             worker_metrics.close()
             if recorder is not None:
                 recorder.close()
@@ -65,6 +67,7 @@ def create_app(config: Config | None = None) -> FastAPI:
     app.state.metrics = worker_metrics
     for module in (predict, work, health, metrics, info, login):
         app.include_router(module.router)
+    llm_api.install(app, config, worker_metrics.registry)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(InjectedError, _injected_error)

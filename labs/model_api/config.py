@@ -67,6 +67,13 @@ class Config:
     )
     log_level: str = _knob("warning", "uvicorn log level", "LEVEL")
     record: str = _knob("", "append one JSON line per answered request to this file (empty = off)", "PATH")
+    # The LLM-like endpoints (/v1/completions, /v1/chat/completions): a continuous-batching scheduler per worker.
+    llm_max_batch: int = _knob(8, "LLM: sequences decoded together at most (KV-cache slots)", "B")
+    llm_max_queue: int = _knob(32, "LLM: requests waiting for a slot at most; 503 beyond (0 = none wait)", "Q")
+    llm_prefill_ms_per_token: float = _knob(0.25, "LLM: prefill cost per prompt token (ms)", "P")
+    llm_decode_ms_base: float = _knob(20.0, "LLM: fixed cost of one decode step (ms)", "D")
+    llm_decode_ms_per_seq: float = _knob(2.0, "LLM: extra cost of a decode step per sequence in the batch (ms)", "S")
+    llm_max_tokens: int = _knob(1024, "LLM: the largest max_tokens a request may ask for", "N")
 
     # -- construction -------------------------------------------------------------------------------
 
@@ -135,6 +142,17 @@ class Config:
             problems.append(f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not self.host:
             problems.append("--host must not be empty")
+        if not 1 <= self.llm_max_batch <= 256:
+            problems.append(f"--llm-max-batch must be in 1..256, got {self.llm_max_batch}")
+        if not 0 <= self.llm_max_queue <= 10_000:
+            problems.append(f"--llm-max-queue must be in 0..10000, got {self.llm_max_queue}")
+        if not 1 <= self.llm_max_tokens <= 32_768:
+            problems.append(f"--llm-max-tokens must be in 1..32768, got {self.llm_max_tokens}")
+        for name, top in (("llm_prefill_ms_per_token", 100.0), ("llm_decode_ms_base", 10_000.0),
+                          ("llm_decode_ms_per_seq", 1_000.0)):
+            value = getattr(self, name)
+            if not 0 <= value <= top:
+                problems.append(f"{flag(name)} must be in [0, {top:g}], got {value:g}")
         return problems
 
     def validate(self) -> None:
@@ -187,7 +205,10 @@ class Config:
             f"error_rate={self.error_rate:g} seed={self.seed} "
             f"cache={f'on(size={self.cache_size})' if self.cache else 'off'} "
             f"max_concurrency={self.max_concurrency or 'unlimited'} "
-            f"bad_answer_every={self.bad_answer_every or 'off'} require_token={_onoff(self.require_token)}"
+            f"bad_answer_every={self.bad_answer_every or 'off'} require_token={_onoff(self.require_token)} "
+            f"llm=batch:{self.llm_max_batch},queue:{self.llm_max_queue},"
+            f"prefill:{self.llm_prefill_ms_per_token:g}ms/token,"
+            f"decode:{self.llm_decode_ms_base:g}ms+{self.llm_decode_ms_per_seq:g}ms/seq"
             + (f" record={self.record}" if self.record else "")
         )
 

@@ -48,6 +48,8 @@ ENDPOINTS: tuple[str, ...] = (
     "/config",
     "/metrics",
     "/metrics/summary",
+    "/v1/completions",
+    "/v1/chat/completions",
     "other",
 )
 _ENDPOINT_INDEX = {path: i for i, path in enumerate(ENDPOINTS)}
@@ -67,7 +69,7 @@ _LOG_MIN = math.log(FINE_MIN_S)
 _INV_LOG_RATIO = 1.0 / math.log(FINE_RATIO)
 PERCENTILES = (("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999))
 
-STATUSES = (200, 422, 500, 503)
+STATUSES = (200, 400, 422, 500, 503)
 _STATUS_SLOT = {status: i for i, status in enumerate(STATUSES)}
 _STATUS_OTHER = len(STATUSES)
 COUNTERS = ("cache_hits", "cache_misses", "shed", "injected_errors", "cpu_work_ns",
