@@ -12,6 +12,9 @@ passes a pipe), else to the file BP_TELEMETRY_FILE, else to stdout.
   "p99_ms": ..., "requests": ..., "failures": ..., "histogram": [first bucket, counts...], "cpu_percent": ...,
   "cpu_by_process": [...]}` every second (the histogram holds that second's latencies in log buckets)
   (RPS over the last second, percentiles over the last WINDOW_S seconds, CPU of each Locust process);
+- with the LLM scenario, samples also carry `ttft_p50_ms`, `ttft_p99_ms`, `itl_p50_ms`, `itl_p99_ms`,
+  `tokens_per_s` and `goodput_rps` (window of WINDOW_S seconds), and the summary an `llm` object (TTFT and
+  inter-token-gap percentiles from HDR histograms, output tokens, tokens/s, good requests, goodput);
 - `{"type": "summary", ...}` when Locust quits: exact p50/p90/p95/p99/p99.9/max from the HDR histogram,
   Locust's own (bucketed) percentiles beside them, per-endpoint stats, errors and versions.
 
@@ -37,6 +40,7 @@ import gevent
 import psutil
 from locust import __version__ as locust_version
 from locust import events
+from locust.event import EventHook
 from locust.runners import MasterRunner, WorkerRunner
 
 from labs.telemetry.recorder import Pending, Recorder
@@ -164,6 +168,12 @@ class Telemetry:
         else:
             self.recorder.record(key, response_time or 0.0, failed)
 
+    def on_llm_stream(self, ttft_ms=None, itl_ms=(), output_tokens=0, good=False, failed=False,
+                      **_kwargs) -> None:
+        """One streamed request of the LLM scenario (locust_scenarios/llm_stream.py)."""
+        target = self.pending if self.role == "worker" else self.recorder
+        target.record_stream(ttft_ms, list(itl_ms or ()), int(output_tokens or 0), bool(good), bool(failed))
+
     def on_test_start(self, **_kwargs) -> None:
         if self.started_at is None:
             self.started_at = time.monotonic()
@@ -284,3 +294,7 @@ events.test_stop.add_listener(telemetry.on_test_stop)
 events.report_to_master.add_listener(telemetry.on_report_to_master)
 events.worker_report.add_listener(telemetry.on_worker_report)
 events.quitting.add_listener(telemetry.on_quitting)
+# The LLM scenario's per-request event (whichever of the scenario and this plugin is imported first creates it).
+if not hasattr(events, "llm_stream"):
+    events.llm_stream = EventHook()
+events.llm_stream.add_listener(telemetry.on_llm_stream)

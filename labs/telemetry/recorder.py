@@ -8,6 +8,9 @@ figures: every percentile is within 0.1% of the exact value).
   runner and the master own one. `sample()` closes the current second and returns a live sample (with that
   second's latencies as a compact log-bucket histogram, labs/analysis/histogram.py, which the run analysis
   merges per step); `summary()` returns the final numbers.
+- Streams (the LLM scenario, `record_stream`): time to first token and every inter-token gap in two more
+  HDR histograms, output tokens and good requests (met both SLOs), in total and per second; samples and
+  the summary gain them only once a stream was recorded, so other scenarios' lines do not change.
 - `Pending` is what a distributed worker keeps between two messages to the master: the requests since the
   last send, per endpoint, as encoded histograms (`take()` returns them and starts afresh). The master
   adds each delta to its Recorder with `add_delta()`, so nothing is counted twice or lost.
@@ -61,6 +64,45 @@ class Endpoint:
 
 
 @dataclass
+class Streams:
+    """Streamed (LLM) requests: TTFT and inter-token gaps, output tokens, good requests."""
+
+    ttft: HdrHistogram = field(default_factory=new_histogram)
+    itl: HdrHistogram = field(default_factory=new_histogram)
+    count: int = 0
+    failed: int = 0
+    good: int = 0
+    tokens: int = 0
+
+    def record(self, ttft_ms: float | None, itl_ms: list[float], tokens: int, good: bool, failed: bool) -> None:
+        if ttft_ms is not None:
+            self.ttft.record_value(to_us(ttft_ms))
+        for gap in itl_ms:
+            self.itl.record_value(to_us(gap))
+        self.count += 1
+        self.failed += bool(failed)
+        self.good += bool(good)
+        self.tokens += int(tokens)
+
+    def add(self, other: Streams) -> None:
+        self.ttft.add(other.ttft)
+        self.itl.add(other.itl)
+        self.count += other.count
+        self.failed += other.failed
+        self.good += other.good
+        self.tokens += other.tokens
+
+    def encode(self) -> dict:
+        return {"ttft": self.ttft.encode().decode("ascii"), "itl": self.itl.encode().decode("ascii"),
+                "count": self.count, "failed": self.failed, "good": self.good, "tokens": self.tokens}
+
+    @classmethod
+    def decode(cls, data: dict) -> Streams:
+        return cls(HdrHistogram.decode(data["ttft"]), HdrHistogram.decode(data["itl"]), int(data["count"]),
+                   int(data["failed"]), int(data["good"]), int(data["tokens"]))
+
+
+@dataclass
 class Slice:
     """One second of requests, all endpoints together."""
 
@@ -68,6 +110,7 @@ class Slice:
     requests: int = 0
     failures: int = 0
     buckets: dict[int, int] = field(default_factory=dict)  # the same latencies in compact log buckets
+    streams: Streams | None = None
 
 
 def add_buckets(target: dict[int, int], counts: dict[int, int]) -> None:
@@ -86,6 +129,25 @@ class Recorder:
         self.endpoints: dict[str, Endpoint] = {}
         self.current = Slice()
         self.recent: deque[Slice] = deque(maxlen=WINDOW_S)
+        self.streams: Streams | None = None  # created by the first streamed request
+
+    def record_stream(self, ttft_ms: float | None, itl_ms: list[float], tokens: int, good: bool,
+                      failed: bool) -> None:
+        """One streamed request (its Locust request is recorded separately, with `record`)."""
+        if self.streams is None:
+            self.streams = Streams()
+        if self.current.streams is None:
+            self.current.streams = Streams()
+        self.streams.record(ttft_ms, itl_ms, tokens, good, failed)
+        self.current.streams.record(ttft_ms, itl_ms, tokens, good, failed)
+
+    def _add_streams(self, part: Streams) -> None:
+        if self.streams is None:
+            self.streams = Streams()
+        if self.current.streams is None:
+            self.current.streams = Streams()
+        self.streams.add(part)
+        self.current.streams.add(part)
 
     def record(self, key: str, response_time_ms: float, failed: bool) -> None:
         value = to_us(response_time_ms)
@@ -117,6 +179,8 @@ class Recorder:
             self.current.requests += int(part["n"])
             self.current.failures += int(part["f"])
             add_buckets(self.current.buckets, loghist.decode(part.get("lh")))
+        if delta.get("streams"):
+            self._add_streams(Streams.decode(delta["streams"]))
 
     @property
     def requests(self) -> int:
@@ -136,7 +200,7 @@ class Recorder:
             window.add(part.histogram)
         numbers = percentiles_ms(window)
         seconds = max(seconds, 1e-6)
-        return {
+        sample = {
             "rps": round(closed.requests / seconds, 3),
             "failures_per_s": round(closed.failures / seconds, 3),
             "p50_ms": numbers["p50_ms"],
@@ -145,6 +209,25 @@ class Recorder:
             "requests": self.requests,
             "failures": self.failures,
             "histogram": loghist.encode(closed.buckets),
+        }
+        if self.streams is not None:
+            sample.update(self._stream_sample(seconds))
+        return sample
+
+    def _stream_sample(self, seconds: float) -> dict:
+        """TTFT and ITL percentiles, tokens/s and goodput over the window (streams end in bursts: a
+        request's tokens all count in the second it ends, so one second alone would jump about)."""
+        window = Streams()
+        for part in self.recent:
+            if part.streams is not None:
+                window.add(part.streams)
+        span = seconds * len(self.recent)  # the window's length, the slices taken as equally long
+        ttft, itl = percentiles_ms(window.ttft), percentiles_ms(window.itl)
+        return {
+            "ttft_p50_ms": ttft["p50_ms"], "ttft_p99_ms": ttft["p99_ms"],
+            "itl_p50_ms": itl["p50_ms"], "itl_p99_ms": itl["p99_ms"],
+            "tokens_per_s": round(window.tokens / span, 3),
+            "goodput_rps": round(window.good / span, 3),
         }
 
     def total_histogram(self) -> HdrHistogram:
@@ -177,7 +260,23 @@ class Recorder:
             **percentiles_ms(total),
             "histogram": total.encode().decode("ascii") if total.get_total_count() else "",
             "endpoints": endpoints,
+            **({"llm": stream_summary(self.streams, duration_s)} if self.streams is not None else {}),
         }
+
+
+def stream_summary(streams: Streams, duration_s: float) -> dict:
+    """The final numbers of the streamed requests: TTFT and ITL percentiles, tokens/s, goodput."""
+    return {
+        "streams": streams.count,
+        "failed": streams.failed,
+        "good": streams.good,
+        "output_tokens": streams.tokens,
+        "tokens_per_s": round(streams.tokens / duration_s, 3),
+        "goodput_rps": round(streams.good / duration_s, 3),
+        "ttft": percentiles_ms(streams.ttft),
+        "itl": percentiles_ms(streams.itl),
+        "itl_gaps": streams.itl.get_total_count(),
+    }
 
 
 class Pending:
@@ -185,6 +284,13 @@ class Pending:
 
     def __init__(self) -> None:
         self.endpoints: dict[str, Endpoint] = {}
+        self.streams: Streams | None = None
+
+    def record_stream(self, ttft_ms: float | None, itl_ms: list[float], tokens: int, good: bool,
+                      failed: bool) -> None:
+        if self.streams is None:
+            self.streams = Streams()
+        self.streams.record(ttft_ms, itl_ms, tokens, good, failed)
 
     def record(self, key: str, response_time_ms: float, failed: bool) -> None:
         endpoint = self.endpoints.get(key)
@@ -200,10 +306,14 @@ class Pending:
     def take(self) -> dict:
         """The delta as a message body (histograms encoded for transport), and start a new one."""
         taken, self.endpoints = self.endpoints, {}
-        return {
+        streams, self.streams = self.streams, None
+        message: dict = {
             "endpoints": {
                 key: {"h": e.histogram.encode().decode("ascii"), "n": e.requests, "f": e.failures,
                       "lh": loghist.encode(e.buckets)}
                 for key, e in taken.items()
             }
         }
+        if streams is not None:
+            message["streams"] = streams.encode()
+        return message

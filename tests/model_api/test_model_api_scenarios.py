@@ -122,8 +122,9 @@ def test_constant_arrival_keeps_its_rate_when_the_server_is_slow(model_api, tmp_
 
 @pytest.mark.parametrize("name", SCENARIO_FILES)
 def test_scenarios_import_only_locust_gevent_and_the_standard_library(name):
-    """A scenario is a plain locustfile: nothing from the site, Django or the model API."""
-    allowed = {"locust", "gevent", "common"} | set(sys.stdlib_module_names)
+    """A scenario is a plain locustfile: nothing from the site, Django or the model API (requests is the
+    HTTP library Locust's HttpUser wraps, installed with Locust)."""
+    allowed = {"locust", "gevent", "common", "requests"} | set(sys.stdlib_module_names)
     assert _imported_modules(SCENARIOS / name) <= allowed
 
 
