@@ -320,6 +320,13 @@ class RunSample(models.Model):
         default=list, blank=True,
         help_text="The second's latencies, log buckets: [first bucket, counts...] (labs/analysis/histogram.py).",
     )
+    # Streamed (LLM) runs only; the percentiles cover the last 3 s, as p50_ms..p99_ms do.
+    ttft_p50_ms = models.FloatField(null=True, blank=True, help_text="Time to first token, median (last 3 s).")
+    ttft_p99_ms = models.FloatField(null=True, blank=True, help_text="Time to first token, P99 (last 3 s).")
+    itl_p50_ms = models.FloatField(null=True, blank=True, help_text="Inter-token gap, median (last 3 s).")
+    itl_p99_ms = models.FloatField(null=True, blank=True, help_text="Inter-token gap, P99 (last 3 s).")
+    tokens_per_s = models.FloatField(null=True, blank=True, help_text="Output tokens per second (last 3 s).")
+    goodput_rps = models.FloatField(null=True, blank=True, help_text="Requests/s that met both SLOs (last 3 s).")
 
     class Meta:
         ordering = ["run", "index"]
@@ -329,7 +336,9 @@ class RunSample(models.Model):
         return f"run {self.run_id} t={self.t:.0f}s"
 
     FIELDS = ("index", "t", "users", "rps", "failures_per_s", "p50_ms", "p95_ms", "p99_ms", "requests", "failures",
-              "generator_cpu", "api_cpu")
+              "generator_cpu", "api_cpu", "ttft_p50_ms", "ttft_p99_ms", "itl_p50_ms", "itl_p99_ms", "tokens_per_s",
+              "goodput_rps")
+    LLM_FIELDS = ("ttft_p50_ms", "ttft_p99_ms", "itl_p50_ms", "itl_p99_ms", "tokens_per_s", "goodput_rps")
 
     def to_dict(self, with_histogram: bool = False) -> dict:
         row = {name: getattr(self, name) for name in self.FIELDS}

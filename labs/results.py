@@ -24,6 +24,15 @@ PERCENTILE_KEYS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "max_ms", 
 ENDPOINT_FIELDS = ("requests", "failures", "rps", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms",
                    "max_ms", "locust_p99_ms")
 
+# Streamed (LLM) runs: TTFT, inter-token gaps, tokens/s and goodput (None for the other scenarios).
+LLM_PERCENTILES = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms")
+LLM_KEYS = (
+    *(f"ttft_{k}" for k in LLM_PERCENTILES), *(f"itl_{k}" for k in LLM_PERCENTILES),
+    "streams", "output_tokens", "tokens_per_s", "peak_tokens_per_s", "plateau_tokens_per_s",
+    "good_requests", "goodput_rps", "goodput_percent", "ttft_slo_ms", "itl_slo_ms",
+    "users_at_ttft_breach", "tokens_per_s_at_ttft_breach",
+)  # fmt: skip
+
 # Every top-level number in the results (documented in content/README.md, "Labs").
 RESULT_KEYS = (
     "requests", "failures", "failure_percent", "rps", "load_duration_s",
@@ -36,6 +45,7 @@ RESULT_KEYS = (
     "cache_hits", "cache_misses", "cache_hit_ratio", "shed", "injected_errors", "api_cpu_work_s",
     "users_at_slo_breach", "rps_at_slo_breach", "slo_ms",
     "api_in_flight_mean", "api_loop_lag_ms", "api_cpu_wait_percent", "server_rps",
+    *LLM_KEYS,
 )  # fmt: skip
 # The diagnosis's figures (labs/analysis), flat for `from_run`: name -> how to read it from the diagnosis.
 DIAGNOSIS_KEYS = (
@@ -130,6 +140,48 @@ def diagnosis_measurements(diagnosis: dict) -> dict[str, Any]:
     }
 
 
+def _env_number(config: dict, name: str) -> float | None:
+    raw = (config.get("env") or {}).get(name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def llm_figures(llm: dict | None, samples: list[dict], config: dict) -> dict[str, Any]:
+    """TTFT and ITL percentiles, tokens/s (overall, busiest second, plateau), goodput, and the first second
+    whose TTFT P99 (last 3 s) passed the scenario's TTFT_SLO_MS: how many users, at what tokens/s."""
+    figures: dict[str, Any] = {key: None for key in LLM_KEYS}
+    if not llm:
+        return figures
+    for part in ("ttft", "itl"):
+        for key in LLM_PERCENTILES:
+            figures[f"{part}_{key}"] = (llm.get(part) or {}).get(key)
+    streams = int(llm.get("streams") or 0)
+    good = int(llm.get("good") or 0)
+    figures.update(
+        streams=streams, output_tokens=llm.get("output_tokens"), tokens_per_s=llm.get("tokens_per_s"),
+        good_requests=good, goodput_rps=llm.get("goodput_rps"),
+        goodput_percent=_round(100 * good / streams, 2) if streams else None,
+        ttft_slo_ms=_env_number(config, "TTFT_SLO_MS"), itl_slo_ms=_env_number(config, "ITL_SLO_MS"),
+    )
+    loaded = [s for s in load_samples(samples) if s.get("tokens_per_s") is not None]
+    if loaded:
+        rates = [float(s["tokens_per_s"]) for s in loaded]
+        top = sorted(rates)[-max(1, len(rates) // 4):]
+        figures["peak_tokens_per_s"] = _round(max(rates), 1)
+        figures["plateau_tokens_per_s"] = _round(_mean(top), 1)
+    slo = figures["ttft_slo_ms"]
+    if slo:
+        for sample in loaded:
+            if sample.get("ttft_p99_ms") is not None and sample["ttft_p99_ms"] > slo:
+                figures["users_at_ttft_breach"] = sample["users"]
+                figures["tokens_per_s_at_ttft_breach"] = _round(sample["tokens_per_s"], 1)
+                break
+    return figures
+
+
 def server_figures(metrics: dict | None) -> dict[str, Any]:
     """Server-side latency and counters from the model API's /metrics/summary."""
     empty: dict[str, Any] = {f"server_{k}": None for k in ("requests", "mean_ms", "p50_ms", "p90_ms", "p95_ms",
@@ -207,6 +259,7 @@ def build(summary: dict | None, samples: list[dict], metrics: dict | None, api_c
         **generator_figures(samples),
         **load_figures(samples),
         **server_figures(metrics),
+        **llm_figures(summary.get("llm"), samples, config),
     }
     if results.get("cache_hit_ratio") is None and metrics and not (config.get("api") or {}).get("cache"):
         results["cache_hit_ratio"] = 0.0  # no cache: every request does the work
@@ -289,13 +342,17 @@ def plain(value: Any) -> str:
 
 SAMPLE_COLUMNS = ("index", "t", "users", "rps", "failures_per_s", "p50_ms", "p95_ms", "p99_ms", "requests",
                   "failures", "generator_cpu", "api_cpu")
+LLM_SAMPLE_COLUMNS = ("ttft_p50_ms", "ttft_p99_ms", "itl_p50_ms", "itl_p99_ms", "tokens_per_s", "goodput_rps")
 
 
 def samples_csv(samples: list[dict]) -> str:
     """One row a second, the same columns as the live chart (and as Locust's stats history CSV, roughly)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SAMPLE_COLUMNS)
+    columns = SAMPLE_COLUMNS
+    if any(sample.get("tokens_per_s") is not None for sample in samples):
+        columns += LLM_SAMPLE_COLUMNS  # a streamed run: its TTFT, ITL and tokens/s too
+    writer.writerow(columns)
     for sample in samples:
-        writer.writerow(["" if sample.get(c) is None else spreadsheet_cell(sample.get(c)) for c in SAMPLE_COLUMNS])
+        writer.writerow(["" if sample.get(c) is None else spreadsheet_cell(sample.get(c)) for c in columns])
     return out.getvalue()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import math
 import os
 import queue
 import shutil
@@ -399,6 +400,7 @@ class RunSession:
             generator_cpu=line.get("cpu_percent"),
             api_cpu=None if self.api_cpu is None else round(self.api_cpu, 1),
             histogram=line["histogram"] if isinstance(line.get("histogram"), list) else [],
+            **{name: _float_or_none(line.get(name)) for name in RunSample.LLM_FIELDS},
         )
         self.sample_index += 1
 
@@ -481,3 +483,10 @@ class RunSession:
                     pass
         if self.reader is not None:
             self.reader.join(timeout=2)
+
+
+def _float_or_none(value: Any) -> float | None:
+    """A number from a telemetry line, or None (absent, or not a finite number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)

@@ -166,7 +166,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "elapsed": run.elapsed_s(now),
         "samples": samples,
         "chart": {"samples": samples, "slo_ms": run.lab.slo_ms, "duration_s": run.duration_s,
-                  "marks": chart_marks(diagnosis)},
+                  "marks": chart_marks(diagnosis),
+                  "llm": _stream_chart(run)},
         "results": run.results,
         "diagnosis": diagnosis,
         "whole_run": run.has_results and not run.is_active,
@@ -176,6 +177,21 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "live": {"id": run.pk, "status": run.status, "api": f"/api/v1/runs/{run.pk}"},
     }
     return render(request, "labs/run.html", context)
+
+
+def _stream_chart(run) -> dict | None:
+    """For a streamed (LLM) run, the SLO lines of its TTFT and ITL charts; None for the other scenarios."""
+    if (run.config or {}).get("scenario") != "llm_stream.py":
+        return None
+    env = (run.config or {}).get("env") or {}
+
+    def slo(name: str) -> float | None:
+        try:
+            return float(env[name])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    return {"ttft_slo_ms": slo("TTFT_SLO_MS"), "itl_slo_ms": slo("ITL_SLO_MS")}
 
 
 class _Unmeasured(dict):

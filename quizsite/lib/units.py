@@ -117,6 +117,8 @@ def _aliases() -> dict[str, Unit]:
         add(symbol, rate, factor, *(f"{n}/{p}" for n in numerators for p in names))
     add("req/s", rate, 1.0, "rps", "qps", "tps", "ops")
     add("req/min", rate, 1 / 60, "rpm", "qpm")
+    # An LLM server's throughput; the same dimension (a count per second), shown as what it counts.
+    add("tokens/s", rate, 1.0, "token/s", "tok/s", "tokens/sec", "tokens/second", "tokens per second")
     add("req/h", rate, 1 / 3600, "rph")
 
     fraction = Dimension.FRACTION

@@ -92,6 +92,28 @@
       stepped: true, tension: 0 }], "users"),
   };
   if (charts.users) charts.users.options.scales.y.ticks = { precision: 0 };
+  // A streamed (LLM) run: TTFT, inter-token latency and tokens/s, each percentile chart with its SLO line.
+  const llm = chartData.llm;
+  function percentileSets(slo, sloLabel) {
+    const sets = [
+      { label: "P50", borderColor: "#0172ad", backgroundColor: "#0172ad" },
+      { label: "P99", borderColor: "#b42318", backgroundColor: "#b42318" },
+    ];
+    if (slo) sets.push({ label: sloLabel, borderColor: "#6b7280", borderDash: [6, 4], borderWidth: 1 });
+    return sets;
+  }
+  if (llm) {
+    charts.ttft = lineChart("chart-ttft", percentileSets(llm.ttft_slo_ms, "SLO (TTFT)"), "ms");
+    charts.itl = lineChart("chart-itl", percentileSets(llm.itl_slo_ms, "SLO (mean ITL)"), "ms");
+    charts.tokens = lineChart("chart-tokens", [
+      { label: "Tokens/s", borderColor: "#1e7b34", backgroundColor: "#1e7b34", yAxisID: "y" },
+      { label: "Goodput (req/s)", borderColor: "#5c2d91", backgroundColor: "#5c2d91", yAxisID: "y2" },
+    ], "tokens/s");
+    if (charts.tokens) {
+      charts.tokens.options.scales.y2 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+        title: { display: true, text: "good requests/s" } };
+    }
+  }
   window.labCharts = charts; // the browser tests read the chart data from here
 
   function push(chart, label, values) {
@@ -112,6 +134,15 @@
       if (chartData.slo_ms) latency.push(chartData.slo_ms);
       push(charts.latency, label, latency);
       push(charts.users, label, [s.users]);
+      if (llm) {
+        const ttft = [s.ttft_p50_ms, s.ttft_p99_ms];
+        if (llm.ttft_slo_ms) ttft.push(llm.ttft_slo_ms);
+        push(charts.ttft, label, ttft);
+        const itl = [s.itl_p50_ms, s.itl_p99_ms];
+        if (llm.itl_slo_ms) itl.push(llm.itl_slo_ms);
+        push(charts.itl, label, itl);
+        push(charts.tokens, label, [s.tokens_per_s, s.goodput_rps]);
+      }
       if (s.users > 0 && s.generator_cpu !== null && s.generator_cpu > SATURATION_CPU) hotSeconds += 1;
     });
     Object.values(charts).forEach((c) => c && c.update("none"));

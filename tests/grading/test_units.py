@@ -273,3 +273,11 @@ def test_convert_between_units():
     assert convert(1, "GiB", "MiB") == 1024
     with pytest.raises(UnitError, match="Cannot convert"):
         convert(1, "ms", "req/s")
+
+
+def test_tokens_per_second_is_a_rate_shown_as_tokens():
+    """An LLM server's throughput: "190 tokens/s", with the usual short forms."""
+    for text in ("190 tokens/s", "190 tok/s", "190 tokens per second", "190"):
+        quantity = parse_quantity(text, "tokens/s")
+        assert quantity.value == 190.0, text
+    assert format_quantity(1450.0, "tokens/s") == "1,450 tokens/s"
