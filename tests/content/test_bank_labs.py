@@ -62,10 +62,18 @@ RUN_FIELDS = frozenset({
     # the diagnosis (labs/analysis)
     "diagnosis_plateau_rps", "knee_users", "knee_second", "capacity_at_slo_rps", "first_breach_second",
     "first_breach_users", "first_breach_rps", "warmup_s",
+    # streamed (LLM) runs: time to first token, inter-token gaps, tokens/s, goodput, the TTFT SLO breach
+    "ttft_p50_ms", "ttft_p90_ms", "ttft_p95_ms", "ttft_p99_ms", "ttft_max_ms", "ttft_mean_ms",
+    "itl_p50_ms", "itl_p90_ms", "itl_p95_ms", "itl_p99_ms", "itl_max_ms", "itl_mean_ms",
+    "streams", "output_tokens", "tokens_per_s", "peak_tokens_per_s", "plateau_tokens_per_s",
+    "good_requests", "goodput_rps", "goodput_percent", "ttft_slo_ms", "itl_slo_ms",
+    "users_at_ttft_breach", "tokens_per_s_at_ttft_breach",
     # the run's configuration
     "users", "spawn_rate", "duration_s", "workers",
     "api_workers", "api_delay_median_ms", "api_delay_p99_ms", "api_cpu_ms", "api_io_ms", "api_blocking",
     "api_error_rate", "api_seed", "api_cache", "api_cache_size", "api_max_concurrency",
+    "api_llm_max_batch", "api_llm_max_queue", "api_llm_prefill_ms_per_token", "api_llm_decode_ms_base",
+    "api_llm_decode_ms_per_seq",
 })  # fmt: skip
 
 
@@ -94,9 +102,12 @@ def test_every_from_run_field_is_filled_by_a_built_run():
         "locust": {"requests": 1200, "failures": 3, "p50_ms": 12.0, "p95_ms": 60.0, "p99_ms": 180.0, "max_ms": 410.0},
         "endpoints": [{"method": "POST", "name": "/predict", "requests": 1200, "failures": 3, "rps": 40.0,
                        "mean_ms": 20.5, "p99_ms": 180.4, "locust_p99_ms": 180.0}],
+        # a streamed run's figures (the LLM lab), from the telemetry plugin's summary
+        "llm": {"streams": 300, "failed": 0, "good": 200, "output_tokens": 19000, "tokens_per_s": 180.0,
+                "goodput_rps": 6.7, "ttft": {"p50_ms": 80.0, "p99_ms": 900.0}, "itl": {"p50_ms": 35.0}},
     }
     samples = [{"t": float(t), "users": 4 + t // 10, "rps": 38.0 + t % 5, "p99_ms": 90.0 + t,
-                "generator_cpu": 20.0} for t in range(30)]
+                "generator_cpu": 20.0, "ttft_p99_ms": 60.0 * t, "tokens_per_s": 100.0 + t} for t in range(30)]
     metrics = {
         "endpoints": {"/predict": {"count": 1202, "mean_ms": 8.0, "p50_ms": 5.0, "p90_ms": 20.0, "p95_ms": 30.0,
                                    "p99_ms": 60.0, "p999_ms": 99.0, "max_ms": 120.0}},
@@ -104,7 +115,9 @@ def test_every_from_run_field_is_filled_by_a_built_run():
                      "cpu_work_seconds": 5.0},
     }
     config = {"users": 4, "spawn_rate": 20, "duration_s": 30, "workers": 1,
-              "api": {"workers": 1, "cpu_ms": 10.0, "io_ms": 50.0, "cache": True, "blocking": True}}
+              "api": {"workers": 1, "cpu_ms": 10.0, "io_ms": 50.0, "cache": True, "blocking": True,
+                      "llm_max_batch": 8, "llm_decode_ms_base": 20.0, "llm_decode_ms_per_seq": 2.0},
+              "env": {"TTFT_SLO_MS": "500", "ITL_SLO_MS": "50"}}
     built = results.build(summary, samples, metrics, 55.0, config, 100)
     measured = results.measurements(built, config)
     missing = sorted(from_run_fields() - set(measured))
@@ -162,6 +175,13 @@ CALC = {
     "lab-p99-bucket-error": lambda v: abs(v["locust_p99_ms"] / v["p99_ms"] - 1) * 100,
     "lab-p99-outside-handler": lambda v: v["p99_ms"] - v["server_p99_ms"],
     "lab-p99-open-in-flight": lambda v: v["rps"] * v["mean_ms"] / 1000,
+    # read off the charts: the run's own figures
+    "lab-llm-ttft-breach": lambda v: v["users_at_ttft_breach"],
+    "lab-llm-tokens-plateau": lambda v: v["plateau_tokens_per_s"],
+    # a full step: B tokens every (D + S x B) ms
+    "lab-llm-decode-ceiling": lambda v: v["api_llm_max_batch"]
+    / ((v["api_llm_decode_ms_base"] + v["api_llm_decode_ms_per_seq"] * v["api_llm_max_batch"]) / 1000),
+    "lab-llm-goodput": lambda v: v["good_requests"] / v["load_duration_s"],
 }
 
 # Three plausible runs per question (values as a run stores them: rps to 3 decimals, CPU to 0.1%,
@@ -258,6 +278,28 @@ RUNS = {
         {"rps": 40.01, "mean_ms": 612.4},
         {"rps": 31.5, "mean_ms": 7.9},
     ],
+    # the standard load steps 3 users at a time: breaches from 12 users up keep a 30% error outside +-3
+    "lab-llm-ttft-breach": [
+        {"users_at_ttft_breach": 12, "ttft_slo_ms": 500.0, "api_llm_max_batch": 8},
+        {"users_at_ttft_breach": 21, "ttft_slo_ms": 500.0, "api_llm_max_batch": 16},
+        {"users_at_ttft_breach": 15, "ttft_slo_ms": 500.0, "api_llm_max_batch": 8},
+    ],
+    "lab-llm-tokens-plateau": [
+        {"plateau_tokens_per_s": 187.3}, {"plateau_tokens_per_s": 96.5}, {"plateau_tokens_per_s": 301.2},
+    ],
+    "lab-llm-decode-ceiling": [
+        {"api_llm_max_batch": 8, "api_llm_decode_ms_base": 20.0, "api_llm_decode_ms_per_seq": 2.0,
+         "plateau_tokens_per_s": 187.3},
+        {"api_llm_max_batch": 16, "api_llm_decode_ms_base": 20.0, "api_llm_decode_ms_per_seq": 2.0,
+         "plateau_tokens_per_s": 250.1},
+        {"api_llm_max_batch": 4, "api_llm_decode_ms_base": 20.0, "api_llm_decode_ms_per_seq": 7.5,
+         "plateau_tokens_per_s": 61.0},
+    ],
+    "lab-llm-goodput": [
+        {"streams": 312, "load_duration_s": 64.02, "good_requests": 171, "ttft_slo_ms": 500.0, "itl_slo_ms": 50.0},
+        {"streams": 140, "load_duration_s": 48.0, "good_requests": 139, "ttft_slo_ms": 500.0, "itl_slo_ms": 50.0},
+        {"streams": 298, "load_duration_s": 63.9, "good_requests": 12, "ttft_slo_ms": 500.0, "itl_slo_ms": 50.0},
+    ],
 }
 
 
@@ -303,6 +345,8 @@ def test_answer_from_the_displayed_numbers_is_accepted(slug, values):
     answer = float(f"{CALC[slug](shown):.3g}")
     if slug == "lab-break-plateau":
         answer = round(CALC[slug](values) * 1.1)  # read off the chart 10% high
+    if slug == "lab-llm-tokens-plateau":
+        answer = round(CALC[slug](values) * 0.85)  # read off the chart 15% low
     assert grade(spec, f"{answer}", values).verdict == "correct"
 
 
