@@ -27,8 +27,9 @@ def test_the_llm_lab_runs_end_to_end_and_its_checkpoints_grade(learner):
                              OUTPUT_TOKENS_MIN="8", OUTPUT_TOKENS_MAX="16", WAIT_MIN="0.05", WAIT_MAX="0.1")
     run_config["api"].update(llm_max_batch=2)
     run = LabRun.objects.create(lab=lab, user=learner, config=run_config, created_at=timezone.now())
-    assert runner.execute(run.pk) == "succeeded"
+    outcome = runner.execute(run.pk)
     run.refresh_from_db()
+    assert outcome == "succeeded", (run.failure_reason, run.log_tail)
     results = run.results
     assert results["streams"] > 3 and results["failures"] == 0
     assert results["streams"] == results["requests"]
