@@ -28,7 +28,9 @@ from typing import Any
 from labs.analysis import histogram as hist
 
 VERSION = 1
-BOTTLENECKS = ("cpu", "io", "blocking", "concurrency_limit", "generator", "none")
+BOTTLENECKS = ("cpu", "io", "blocking", "concurrency_limit", "generator", "batch", "none")
+# Scenarios that stream from the LLM endpoints: their server's capacity is its decoder batch, not a core.
+BATCHING_SCENARIOS = frozenset({"llm_stream.py"})
 CHECK_IDS = ("littles_law_api", "littles_law_closed_loop", "coordinated_omission")
 
 MIN_STEP_SAMPLES = 3  # seconds at one number of users for that level to count as a step
@@ -331,6 +333,9 @@ def classify(steps: list[dict], knee: int | None, breach: dict | None, results: 
             evidence.append(cpu_text)
         return "none", evidence
 
+    if str(config.get("scenario") or "") in BATCHING_SCENARIOS:
+        return "batch", batch_evidence(steps, knee, saturated, results, config, cpu_text)
+
     requests = _num(results.get("requests")) or steady_requests
     if shed and requests and shed / requests >= SHED_SHARE:
         limit = (config.get("api") or {}).get("max_concurrency")
@@ -373,6 +378,29 @@ def classify(steps: list[dict], knee: int | None, breach: dict | None, results: 
     if in_flight is not None:
         evidence.append(f"On average {in_flight:.1f} requests were in flight inside the API, waiting")
     return "io", evidence
+
+
+def batch_evidence(steps: list[dict], knee: int | None, saturated: list[dict], results: dict, config: dict,
+                   cpu_text: str) -> list[str]:
+    """Why a streaming (LLM) run broke at its batch: every KV-cache slot busy, newcomers queue for one."""
+    batch = (config.get("api") or {}).get("llm_max_batch")
+    first, last = steps[0], saturated[-1]
+    start = f"Up to {fmt_users(steps[knee]['users'])}" if knee is not None else "At first"
+    evidence = [(f"{start} the requests per second followed the users; then response times rose from "
+                 f"{fmt_ms(first['p50_ms'])} to {fmt_ms(last['p50_ms'])} (median, whole streams) while the RPS "
+                 f"stayed near {fmt_rps(last['rps'])}")]
+    if batch:
+        evidence.append(f"The server decodes at most {batch} sequences at once: past that, each new request waits "
+                        "for a slot (its time to first token climbs) and each step still yields one token per slot")
+    ttft_p50, ttft_p99 = _num(results.get("ttft_p50_ms")), _num(results.get("ttft_p99_ms"))
+    if ttft_p50 is not None and ttft_p99 is not None:
+        evidence.append(f"Time to first token: median {fmt_ms(ttft_p50)}, P99 {fmt_ms(ttft_p99)}")
+    plateau_tokens = _num(results.get("plateau_tokens_per_s"))
+    if plateau_tokens is not None:
+        evidence.append(f"Output levelled off at about {plateau_tokens:,.0f} tokens/s")
+    if cpu_text:
+        evidence.append(cpu_text + ": the host CPU was not the limit (the decode steps stand for GPU time)")
+    return evidence
 
 
 # -- consistency checks -------------------------------------------------------------------------------------
@@ -498,12 +526,14 @@ ADVICE = {
     "blocking": "take the blocking call off the event loop (an async client or run_in_executor) or add workers",
     "concurrency_limit": "raise the limit only if the API has CPU to spare; otherwise add workers or replicas",
     "generator": "more Locust processes (--processes) or a lighter client before trusting the numbers",
+    "batch": "more KV-cache slots (a bigger batch: more tokens/s but slower tokens) or more replicas, and a queue "
+             "limit that sheds before time to first token breaks its SLO",
     "none": "push further: more users or a longer step load, until it breaks",
 }
 NAMES = {
     "cpu": "CPU-bound", "io": "waiting on I/O", "blocking": "blocked event loop",
     "concurrency_limit": "shedding at its concurrency limit", "generator": "the load generator, not the API",
-    "none": "it never broke",
+    "batch": "a full batch (every KV-cache slot busy)", "none": "it never broke",
 }  # fmt: skip
 
 

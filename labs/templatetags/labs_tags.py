@@ -58,6 +58,7 @@ BOTTLENECKS = {
     "blocking": "Blocked event loop",
     "concurrency_limit": "Concurrency limit (503s)",
     "generator": "Load generator saturated",
+    "batch": "Batch full (KV-cache slots)",
     "none": "Never saturated",
 }
 

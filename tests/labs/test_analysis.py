@@ -256,8 +256,24 @@ def test_a_saturated_load_generator_is_generator_unless_the_api_was_saturated_to
     assert run(series(CPU_STEPS, generator_cpu=98.0))["bottleneck"] == "cpu"
 
 
-def test_every_bottleneck_is_one_of_the_six():
-    assert set(BOTTLENECKS) == {"cpu", "io", "blocking", "concurrency_limit", "generator", "none"}
+def test_every_bottleneck_is_one_of_the_seven():
+    assert set(BOTTLENECKS) == {"cpu", "io", "blocking", "concurrency_limit", "generator", "batch", "none"}
+
+
+def test_a_streaming_run_that_levels_off_is_a_full_batch_not_io():
+    """The LLM lab: low host CPU and climbing latency, but the limit is the decoder's batch."""
+    config = {**CONFIG, "scenario": "llm_stream.py", "api": {"workers": 1, "llm_max_batch": 8}}
+    results = {"api_loop_lag_ms": 0.4, "ttft_p50_ms": 90.0, "ttft_p99_ms": 2400.0, "plateau_tokens_per_s": 190.0}
+    d = run(series(LOW_CPU_STEPS), results=results, config=config, slo=None)
+    assert d["bottleneck"] == "batch"
+    evidence = " ".join(d["bottleneck_evidence"])
+    assert "at most 8 sequences" in evidence
+    assert "P99 2,400 ms" in evidence or "P99 2.4 s" in evidence
+    assert "190 tokens/s" in evidence
+    assert "KV-cache" in d["summary"]
+    # a streaming run that never broke is still "none"
+    flat = [(users, 10 * users, 80, 120, 5) for users in (2, 4, 6, 8)]
+    assert run(series(flat), results=results, config=config, slo=None)["bottleneck"] == "none"
 
 
 # -- checks -------------------------------------------------------------------------------------------------

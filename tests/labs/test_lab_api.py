@@ -181,7 +181,7 @@ def test_a_finished_run_carries_its_diagnosis(client_of, learner, lab, make_run)
     body = client_of.get(f"/api/v1/runs/{run.pk}").json()
     diagnosis = body["results"]["diagnosis"]
     assert diagnosis == run.results["diagnosis"] and diagnosis["version"] == 1
-    assert diagnosis["bottleneck"] in ("cpu", "io", "blocking", "concurrency_limit", "generator", "none")
+    assert diagnosis["bottleneck"] in ("cpu", "io", "blocking", "concurrency_limit", "generator", "batch", "none")
     assert diagnosis["steps"][0]["users"] == 20 and diagnosis["summary"]
 
 

@@ -40,6 +40,8 @@ def test_the_llm_lab_runs_end_to_end_and_its_checkpoints_grade(learner):
     assert any(s["tokens_per_s"] for s in samples) and any(s["ttft_p99_ms"] for s in samples)
     assert results["plateau_tokens_per_s"] > 0
     assert not processes.marked_processes(run.process_marker)
+    # the run diagnosis reads a streaming run as a batch that filled (or never did), never as CPU or I/O
+    assert run.results["diagnosis"]["bottleneck"] not in ("cpu", "io", "blocking"), run.results["diagnosis"]
     # every checkpoint reads what the run measured; answering with the run's own figure is correct
     measured = run.measurements()
     for slug in ("lab-llm-tokens-plateau", "lab-llm-decode-ceiling", "lab-llm-goodput"):
