@@ -54,3 +54,21 @@ def test_workers_stream_deltas_merge_exactly():
         master.add_delta(worker.take())
     assert single.summary(2.0)["llm"] == master.summary(2.0)["llm"]
     assert "streams" not in workers[0].take()  # nothing sent twice
+
+
+def test_a_live_sample_never_walks_the_whole_histogram(monkeypatch):
+    """hdrh's mean walks every bucket in Python (a fifth of a second): taken once a second inside Locust's event
+    loop it would hold every user, and a streaming user would read its tokens in bursts (ITL near 0, then a
+    long gap). The samples use percentiles only; the mean is for the final summary."""
+    from hdrh.histogram import HdrHistogram
+
+    recorder = Recorder()
+    recorder.record("POST /v1/completions", 900.0, failed=False)
+    recorder.record_stream(100.0, [30.0, 31.0], 3, good=True, failed=False)
+
+    def walk(self):
+        raise AssertionError("a live sample computed a mean")
+
+    monkeypatch.setattr(HdrHistogram, "get_mean_value", walk)
+    sample = recorder.sample(1.0)
+    assert sample["p99_ms"] == pytest.approx(900.0, rel=0.001) and sample["itl_p99_ms"] == pytest.approx(31.0, rel=0.001)
