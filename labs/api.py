@@ -131,7 +131,13 @@ RunSerializer = inline_serializer("LabRun", {
     "failure_reason": serializers.CharField(),
     "samples": serializers.ListField(child=serializers.DictField()),
     "results": RunResultsSerializer,
+    "queue": serializers.DictField(allow_null=True, help_text=(
+        "While queued: place (1 = next), ahead, slots (runs the live lab workers carry at once), wait_s (estimated "
+        "from the runs ahead and recent run lengths; null without a live worker) and text (\"2nd in line, about "
+        "1 min.\"); null once the run has started.")),
 })
+
+
 class AnswerSerializer(serializers.Serializer):
     question = serializers.CharField(help_text="The checkpoint question's id.")
     answer = serializers.JSONField(help_text="A number with or without a unit, a choice id, or a list of ids.")

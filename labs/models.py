@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from datetime import datetime
 from typing import Any
 
@@ -199,13 +198,16 @@ class LabRun(models.Model):
             if silent > stale_s:
                 return (f"The worker running this lab stopped responding (no heartbeat for {int(silent)} s), "
                         "so the run was stopped. Start it again.")
-            if self.worker_host == socket.gethostname() and self.worker_pid and not _pid_alive(self.worker_pid):
+            if self.worker_host == _host_name() and self.worker_pid and not _pid_alive(self.worker_pid):
                 return "The worker running this lab exited in the middle of the run. Start it again."
             return ""
         queue_timeout = lab_setting("LAB_QUEUE_TIMEOUT_S", 300)
         if self.status == RunStatus.QUEUED and (now - self.created_at).total_seconds() > queue_timeout:
-            return (f"No task worker picked this run up within {queue_timeout} s. Is the worker running "
-                    "(`make run` starts it)?")
+            from labs.slots import live_slots
+
+            if live_slots(now) == 0:  # while workers are alive, a long queue waits its turn
+                return (f"No task worker picked this run up within {queue_timeout} s. Is the worker running "
+                        "(`make run` starts it)?")
         return ""
 
     def fail(self, reason: str, now: datetime) -> bool:
@@ -270,6 +272,12 @@ class LabRun(models.Model):
         """One line: "20 users, 30 s, cpu_ms=5"."""
         return results_maths.describe_config(self.config)
 
+    def queue_place(self, now: datetime) -> dict | None:
+        """While queued: {place, ahead, slots, wait_s, text} ("2nd in line, about 1 min."), see labs.slots."""
+        from labs.slots import queue_place
+
+        return queue_place(self, now)
+
     def to_dict(self, now: datetime, since: int = -1) -> dict:
         return {
             "id": self.pk,
@@ -283,11 +291,18 @@ class LabRun(models.Model):
             "elapsed_s": round(self.elapsed_s(now), 1),
             "progress": self.progress(now),
             "cancel_requested": self.cancel_requested_at is not None,
+            "queue": self.queue_place(now),
             "failure_reason": self.failure_reason,
             "samples": self.samples_since(since),
             "results": self.results_with_diagnosis() if self.is_finished else self.results,
             "url": self.get_absolute_url(),
         }
+
+
+def _host_name() -> str:
+    from labs.slots import host_name
+
+    return host_name()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -379,3 +394,22 @@ class LabAnswer(models.Model):
     @property
     def flag_ref(self) -> str:
         return answer_ref(FLAG_KIND, self.pk)
+
+
+class LabWorker(models.Model):
+    """A `labs_worker` process as it last reported itself (every second or so, idle or busy). The queue's
+    wait estimate counts the slots of the live ones; a worker silent for LAB_STALE_AFTER_S is forgotten, so
+    a dead host's slots stop counting (its run is failed by LabRun.stale_reason)."""
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    slots = models.PositiveSmallIntegerField(default=1, help_text="LAB_SLOTS on its host.")
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["host", "pid"]
+        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="labs_one_row_per_worker")]
+
+    def __str__(self) -> str:
+        return f"worker {self.pid} on {self.host} ({self.slots} slot(s))"

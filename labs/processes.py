@@ -106,7 +106,9 @@ def kill_marked(marker: str, groups: Iterable[int] = (), wait_s: float = 3.0) ->
 
 def kill_run_processes(run) -> None:
     """Kill whatever a failed or stale run left running on this machine, and remove its files."""
-    if run.worker_host and run.worker_host != socket.gethostname():
+    from labs.slots import host_name  # Django models: imported only where a run is at hand
+
+    if run.worker_host and run.worker_host != host_name():
         return  # another machine's worker: its own start-up cleanup handles it
     kill_marked(run.process_marker, run.process_groups or [])
     for folder in Path(tempfile.gettempdir()).glob(f"{run.process_marker}-*"):

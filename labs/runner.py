@@ -20,7 +20,6 @@ import math
 import os
 import queue
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -34,7 +33,7 @@ import psutil
 from django.conf import settings
 from django.utils import timezone
 
-from labs import processes, results
+from labs import processes, results, slots
 from labs.loader import caps_from_settings
 from labs.models import ACTIVE, LabRun, RunSample, RunStatus, lab_setting
 from labs.params import api_argv, command_cap_problems
@@ -72,55 +71,71 @@ def scenario_path(name: str) -> Path:
 
 
 def execute(run_id: int) -> str:
-    """Run one queued LabRun to its end (the task's body). Returns what happened, for the task result."""
-    run = LabRun.objects.select_related("lab").filter(pk=run_id).first()
-    if run is None:
+    """The task's body: take a free slot on this machine, then run the OLDEST queued run (see labs.slots),
+    which need not be `run_id`: the task only says that a run was queued. Returns what happened."""
+    run = LabRun.objects.filter(pk=run_id).first()
+    if run is None and not slots.anything_queued():
         return "missing"
-    if run.status != RunStatus.QUEUED:
+    if run is not None and run.status != RunStatus.QUEUED and not slots.anything_queued():
         return f"not queued ({run.status})"
-    with HostLock(run) as lock:
+    with HostLock() as lock:
         if not lock.acquired:
-            if STOP.is_set():
-                run.fail("The task worker was stopped before this run started. Start it again.", timezone.now())
-                return "worker stopped before the run started"
-            return "cancelled while waiting for the machine"
-        return RunSession(run).perform()
+            if STOP.is_set() and slots.anything_queued():
+                # This worker leaves before a run could start: the queue keeps its wake-up for another one.
+                from labs.tasks import run_lab
+
+                run_lab.enqueue(run_id)
+                return "worker stopped before a run started; left to another worker"
+            return "no run left queued while waiting for a slot"
+        claimed = slots.claim_next(timezone.now())
+        if claimed is None:
+            return "no run left queued"
+        return RunSession(claimed).perform()
 
 
 class HostLock:
-    """One lab run at a time on this machine, whatever the number of workers: runs must not compete for
-    the CPU they measure. While it waits, the queued run's heartbeat shows that a worker holds it."""
+    """A slot on this machine: LAB_SLOTS lock files, one run each, whatever the number of workers (runs must
+    not compete for the CPU they measure). Waits while every slot is taken and some run is still queued,
+    reporting the worker alive meanwhile; lets go at once when nothing is left queued or the worker stops."""
 
-    def __init__(self, run: LabRun):
+    def __init__(self, run: LabRun | None = None):
         self.run = run
-        self.path = Path(lab_setting("LAB_LOCK_FILE", "") or Path(tempfile.gettempdir()) / "breaking-point-labs.lock")
+        base = Path(lab_setting("LAB_LOCK_FILE", "") or Path(tempfile.gettempdir()) / "breaking-point-labs.lock")
+        self.paths = [base if n == 0 else base.with_name(f"{base.name}.{n}") for n in range(slots.slot_count())]
         self.handle = None
+        self.slot: int | None = None
         self.acquired = False
 
-    def __enter__(self) -> HostLock:
-        self.handle = open(self.path, "a+")
-        while True:
+    def try_slots(self) -> bool:
+        for number, path in enumerate(self.paths):
+            handle = open(path, "a+")
             try:
-                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self.acquired = True
-                return self
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                pass
+                handle.close()
+                continue
+            self.handle, self.slot, self.acquired = handle, number, True
+            return True
+        return False
+
+    def __enter__(self) -> HostLock:
+        next_report = 0.0
+        while not self.try_slots():
             if STOP.is_set():
                 return self
-            now = timezone.now()
-            waiting = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
-                heartbeat_at=now, worker_host=socket.gethostname(), worker_pid=os.getpid()
-            )
-            if not waiting:
-                return self
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + 1.0
+                slots.report_alive(timezone.now())
+                if not slots.anything_queued():
+                    return self
             time.sleep(0.25)
+        return self
 
     def __exit__(self, *exc_info) -> None:
         if self.handle is not None:
-            if self.acquired:
-                fcntl.flock(self.handle, fcntl.LOCK_UN)
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
+            self.handle = None
 
 
 class CpuMeter:
@@ -197,12 +212,13 @@ class RunSession:
 
     def perform(self) -> str:
         now = timezone.now()
-        claimed = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.STARTING, started_at=now, heartbeat_at=now, worker_host=socket.gethostname(),
-            worker_pid=os.getpid(),
-        )
-        if not claimed:
-            return "no longer queued"
+        if self.run.status != RunStatus.STARTING:  # not claimed by slots.claim_next: claim this one
+            claimed = LabRun.objects.filter(pk=self.run.pk, status=RunStatus.QUEUED).update(
+                status=RunStatus.STARTING, started_at=now, heartbeat_at=now, worker_host=slots.host_name(),
+                worker_pid=os.getpid(),
+            )
+            if not claimed:
+                return "no longer queued"
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.marker}-"))  # found by the marker if the worker dies
         outcome: dict[str, Any] = {}
         interrupted: BaseException | None = None
@@ -408,6 +424,7 @@ class RunSession:
         """Refresh the heartbeat; True when the learner asked to cancel."""
         now = timezone.now()
         LabRun.objects.filter(pk=self.run.pk, status__in=ACTIVE).update(heartbeat_at=now)
+        slots.report_alive(now)
         state = LabRun.objects.filter(pk=self.run.pk).values("status", "cancel_requested_at").first()
         if state is None or state["status"] not in ACTIVE:
             raise RunFailed("The run was stopped from outside.")

@@ -174,6 +174,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "config_line": run.config_summary(),
         "runs": _earlier_runs(run.lab, request.user, run),
         "checkpoints": checkpoints,
+        "queue": run.queue_place(now),
         "live": {"id": run.pk, "status": run.status, "api": f"/api/v1/runs/{run.pk}"},
     }
     return render(request, "labs/run.html", context)

@@ -303,8 +303,14 @@ LAB_MAX_QUEUED_RUNS = env_int("LAB_MAX_QUEUED_RUNS", 10, minimum=1)
 LAB_RUNS_PER_USER_PER_HOUR = env_int("LAB_RUNS_PER_USER_PER_HOUR", 20, minimum=1)
 # Answers per checkpoint question per run; the expected value shows after the last one (or a correct one).
 LAB_CHECKPOINT_ATTEMPTS = env_int("LAB_CHECKPOINT_ATTEMPTS", 3, minimum=1)
-# One lab run at a time on this machine, whatever the number of workers (empty: a file in the temp dir).
+# Lab runs at once on this machine (a lock file per slot), whatever the number of workers: measurements must
+# not compete for the CPU they measure, so at most one per pair of cores. Slot 0 locks LAB_LOCK_FILE (empty: a
+# file in the temp dir), slot N the same path with ".N" added.
+LAB_SLOTS = env_int("LAB_SLOTS", 1, minimum=1)
 LAB_LOCK_FILE = env_str("LAB_LOCK_FILE", "")
+# This machine's name in LabRun.worker_host and LabWorker.host (empty: the host name). Two workers with the
+# same name and lock file are one machine; tests simulate several machines with different names and files.
+LAB_HOST_NAME = env_str("LAB_HOST_NAME", "")
 # Locustfile exercises: a learner's file runs in the sandbox (labs/sandbox.py) within these limits.
 EXERCISE_MAX_USERS = env_int("EXERCISE_MAX_USERS", 20, minimum=1)
 EXERCISE_MAX_SPAWN_RATE = env_int("EXERCISE_MAX_SPAWN_RATE", 20, minimum=1)

@@ -175,11 +175,16 @@
     document.getElementById("live").dataset.status = run.status;
     setText("elapsed", Math.round(run.elapsed_s) + " of " + run.config.duration_s + " s");
     let message = MESSAGES[run.status] || "";
-    if (run.status === "queued" && Date.now() - queuedSince > 10000) {
+    if (run.status === "queued" && Date.now() - queuedSince > 10000 && !(run.queue && run.queue.slots)) {
       message = "Still waiting for a task worker. Is the worker running (make run starts it)?";
     }
     if (run.cancel_requested && ACTIVE.includes(run.status)) message = "Cancelling…";
     setText("message", message);
+    const place = document.querySelector('[data-live="queue"]');
+    if (place) {
+      place.hidden = !run.queue;
+      place.textContent = run.queue ? run.queue.text : "";
+    }
     const cancel = document.getElementById("cancel-run");
     if (cancel && run.cancel_requested) { cancel.disabled = true; cancel.textContent = "Cancelling…"; }
   }

@@ -6,12 +6,16 @@ Takes every option of `db_worker` (e.g. `--queue-name '*' --interval 0.5`). On t
   when the database is back), fails what it was running when the connection went (the lab run with a
   reason, the task result), and carries on;
 - SIGTERM or Ctrl-C in the middle of a lab run ends that run at once as failed with a reason and kills its
-  processes, then the worker exits (a second signal forces it, as in db_worker).
+  processes, then the worker exits (a second signal forces it, as in db_worker);
+- a thread reports the worker alive every second (LabWorker: the queue's wait estimate counts its slots) and
+  every few seconds fails the runs of workers gone silent on any machine (a dead host's run), forgets those
+  workers, and wakes the queue again if runs wait with no task left to wake a worker (see labs.slots).
 """
 
 import logging
 import os
-import socket
+import threading
+from datetime import timedelta
 
 from django.db import close_old_connections
 from django.utils import timezone
@@ -20,8 +24,8 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
-from labs import runner
-from labs.models import LabRun
+from labs import runner, slots
+from labs.models import LabRun, RunStatus
 from quizsite.health import DATABASE_ERRORS, wait_for_database
 
 logger = logging.getLogger("labs.worker")
@@ -67,9 +71,55 @@ class LabsWorker(Worker):
             if task.status == TaskResultStatus.RUNNING:
                 task.set_failed(exc)
         now = timezone.now()
-        mine = LabRun.objects.active().filter(worker_host=socket.gethostname(), worker_pid=os.getpid())
+        mine = LabRun.objects.active().filter(worker_host=slots.host_name(), worker_pid=os.getpid())
         for run in mine:
             run.fail(runner.DATABASE_LOST_REASON, now)
+
+
+class Pulse(threading.Thread):
+    """The worker's heartbeat and the queue's upkeep, beside db_worker's loop (its own database connection)."""
+
+    BEAT_S = 1.0
+    UPKEEP_S = 5.0
+    REWAKE_AFTER_S = 10.0  # a run queued this long with no labs task ready to wake a worker gets a new one
+
+    def __init__(self):
+        super().__init__(name="labs-worker-pulse", daemon=True)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        next_upkeep = 0.0
+        while not self.stopping.is_set():
+            try:
+                now = timezone.now()
+                slots.report_alive(now)
+                if now.timestamp() >= next_upkeep:
+                    next_upkeep = now.timestamp() + self.UPKEEP_S
+                    self.upkeep(now)
+            except DATABASE_ERRORS as exc:
+                logger.debug("labs worker pulse: database unavailable (%s)", exc)
+            finally:
+                close_old_connections()
+            self.stopping.wait(self.BEAT_S)
+        try:
+            slots.report_gone()
+        except DATABASE_ERRORS:
+            pass
+        finally:
+            close_old_connections()
+
+    def upkeep(self, now) -> None:
+        failed = LabRun.objects.fail_stale(now)
+        if failed:
+            logger.warning("labs worker: failed %s lab run(s) whose worker went silent", failed)
+        slots.forget_silent(now)
+        waiting = (LabRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - timedelta(
+            seconds=self.REWAKE_AFTER_S)).order_by("created_at", "pk").values_list("pk", flat=True).first())
+        if waiting is not None and not DBTaskResult.objects.ready().filter(queue_name="labs").exists():
+            from labs.tasks import run_lab
+
+            run_lab.enqueue(waiting)  # its task was lost (a worker killed while it waited for a slot)
+            logger.warning("labs worker: lab run %s waited with no task to wake a worker; enqueued one", waiting)
 
 
 class Command(DbWorkerCommand):
@@ -101,10 +151,16 @@ class Command(DbWorkerCommand):
         worker = LabsWorker(queue_names=queue_names, interval=interval, batch=batch, backend_name=backend_name,
                             startup_delay=startup_delay, max_tasks=max_tasks, worker_id=worker_id,
                             excluded_queue_names=excluded)
-        if reload:
-            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+        pulse = Pulse()
+        pulse.start()
+        try:
+            if reload:
+                if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                    worker.configure_signals()
+                run_with_reloader(worker.run)
+            else:
                 worker.configure_signals()
-            run_with_reloader(worker.run)
-        else:
-            worker.configure_signals()
-            worker.run()
+                worker.run()
+        finally:
+            pulse.stopping.set()
+            pulse.join(timeout=5)
