@@ -117,6 +117,9 @@ def load_secret_key() -> str:
 
 
 SECRET_KEY = load_secret_key()
+# "file" when the key was made on this machine: several hosts would each sign sessions and CSRF tokens with a
+# key of their own (`check --deploy` warns, quizsite.checks).
+SECRET_KEY_SOURCE = "environment" if env_str("SECRET_KEY") else "file"
 DEBUG = env_bool("DEBUG", False)
 # HTTPS=1 when the site is served behind TLS: secure cookies, HSTS and the redirect.
 HTTPS = env_bool("HTTPS", False)

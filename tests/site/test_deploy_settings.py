@@ -1,8 +1,10 @@
 """Production settings pass Django's deployment checklist, and bad settings fail loudly."""
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 
@@ -52,3 +54,36 @@ def test_check_deploy_refuses_console_mail_in_production():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode != 0
     assert "mail.E001" in result.stdout + result.stderr
+
+
+def documented_production_env() -> dict[str, str]:
+    """The environment docs/deploy.md gives every host (the ini block after its production-env marker)."""
+    text = (Path(settings.BASE_DIR) / "docs" / "deploy.md").read_text()
+    block = re.search(r"<!-- production-env[^>]*-->\s*```ini\n(.*?)```", text, re.S)
+    assert block, "docs/deploy.md lost its production environment block"
+    pairs = [line.split("=", 1) for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_the_deploy_guides_environment_passes_check_deploy(tmp_path):
+    """What docs/deploy.md tells every host to set is clean under `check --deploy --fail-level WARNING`, and
+    it names the settings several hosts need (shared key, Redis, PostgreSQL, one proxy)."""
+    env = documented_production_env()
+    for name in ("SECRET_KEY", "HTTPS", "ALLOWED_HOSTS", "EMAIL_URL", "DATABASE_URL", "REDIS_URL", "NUM_PROXIES"):
+        assert env.get(name), name
+    assert env["HTTPS"] == "1" and env["DEBUG"] == "0" and env["NUM_PROXIES"] == "1"
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY_FILE=str(tmp_path / "no-key"),
+                        **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    assert not (tmp_path / "no-key").exists()
+
+
+def test_check_deploy_warns_when_each_host_would_make_its_own_secret_key(tmp_path):
+    """Without SECRET_KEY each machine generates a key of its own into a file: behind a balancer, one host's
+    sessions and CSRF tokens would be refused by the next, so the deploy check says to set it."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY="",
+                        SECRET_KEY_FILE=str(tmp_path / "key"), **env)
+    assert result.returncode != 0
+    assert "quizsite.W001" in result.stdout + result.stderr
