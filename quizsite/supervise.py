@@ -41,6 +41,12 @@ def socket_path(run_dir: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"bp-supervisor-{digest}.sock"
 
 
+def worker_processes() -> int:
+    """One labs_worker per lab slot of this machine (LAB_SLOTS, default 1; Django rejects a bad value)."""
+    raw = os.environ.get("LAB_SLOTS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+
+
 def config(run_dir: Path, programs: dict[str, tuple[str, int]] = PROGRAMS) -> str:
     python = Path(sys.executable)
     sock = socket_path(run_dir)
@@ -70,6 +76,10 @@ def config(run_dir: Path, programs: dict[str, tuple[str, int]] = PROGRAMS) -> st
             "",
             f"[program:{name}]",
             f"command={command.format(**values)}",
+        ]
+        if name == "worker" and worker_processes() > 1:
+            lines += [f"numprocs={worker_processes()}", "process_name=%(program_name)s-%(process_num)d"]
+        lines += [
             f"directory={BASE_DIR}",
             "autostart=true",
             "autorestart=true",

@@ -36,3 +36,13 @@ def test_supervisord_starts_and_answers_supervisorctl_from_a_deeply_nested_clone
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
     assert process.returncode == 0, output
+
+
+def test_make_run_starts_one_lab_worker_per_slot(tmp_path, monkeypatch):
+    """LAB_SLOTS=3: supervisord starts three labs_worker processes (the web stays one program); unset, one."""
+    monkeypatch.setenv("LAB_SLOTS", "3")
+    web, worker = config(tmp_path).split("[program:web]")[1].split("[program:worker]")
+    assert "numprocs" not in web
+    assert "numprocs=3\n" in worker and "process_name=%(program_name)s-%(process_num)d" in worker
+    monkeypatch.delenv("LAB_SLOTS")
+    assert "numprocs" not in config(tmp_path)
