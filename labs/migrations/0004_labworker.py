@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labs', '0002_labanswer_idempotency_key'),
+        ('labs', '0003_runsample_histogram'),
     ]
 
     operations = [
