@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 from django.conf import settings
@@ -108,7 +108,7 @@ class HostLock:
 
     def try_slots(self) -> bool:
         for number, path in enumerate(self.paths):
-            handle = open(path, "a+")
+            handle = open(path, "a+")  # noqa: SIM115 - held while the slot is ours, closed in __exit__
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -118,7 +118,7 @@ class HostLock:
             return True
         return False
 
-    def __enter__(self) -> HostLock:
+    def __enter__(self) -> Self:
         next_report = 0.0
         while not self.try_slots():
             if STOP.is_set():

@@ -133,7 +133,7 @@ def describe_wait(seconds: float) -> str:
     if seconds < 5:
         return "a moment"
     if seconds < 55:
-        return f"about {max(10, int(round(seconds / 10)) * 10)} s"
+        return f"about {max(10, round(seconds / 10) * 10)} s"
     return f"about {max(1, round(seconds / 60))} min"
 
 

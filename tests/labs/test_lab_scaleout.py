@@ -8,6 +8,7 @@ share a database server; the SQLite claim is raced by threads in test_lab_slots.
 """
 
 import time
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -54,9 +55,12 @@ def test_three_hosts_run_nine_queued_runs_in_about_three_rounds(hosts, django_us
     began = time.monotonic()
     runs = [start_run(lab, user, {"users": 4, "spawn_rate": 4, "duration_s": 5}, timezone.now()) for user in users]
     places = [run.queue_place(timezone.now()) for run in runs]
-    done = wait_for(lambda: (lambda rows: rows if all(r.status not in ("queued", "starting", "running") for r in rows)
-                             else None)(list(LabRun.objects.filter(pk__in=[r.pk for r in runs]).order_by("created_at"))),
-                    240, "all nine runs to end", hosts[0])
+
+    def all_ended() -> list[LabRun] | None:
+        rows = list(LabRun.objects.filter(pk__in=[r.pk for r in runs]).order_by("created_at"))
+        return rows if all(not r.is_active for r in rows) else None
+
+    done = wait_for(all_ended, 240, "all nine runs to end", hosts[0])
     total_s = time.monotonic() - began
 
     assert [r.status for r in done] == [RunStatus.SUCCEEDED] * LEARNERS, [
@@ -70,7 +74,7 @@ def test_three_hosts_run_nine_queued_runs_in_about_three_rounds(hosts, django_us
     # Arrival order: a later run never started before an earlier one (claims made at the same moment by
     # different hosts may commit a few milliseconds apart).
     starts = [r.started_at for r in done]
-    for earlier, later in zip(starts, starts[1:]):
+    for earlier, later in pairwise(starts):
         assert (later - earlier).total_seconds() > -0.5, starts
     # Every host took part, and none ran two at once (one slot each).
     by_host: dict[str, list[LabRun]] = {}
@@ -79,7 +83,7 @@ def test_three_hosts_run_nine_queued_runs_in_about_three_rounds(hosts, django_us
     assert sorted(by_host) == [f"lab-host-{n}" for n in range(HOSTS)], {h: len(r) for h, r in by_host.items()}
     for host_runs in by_host.values():
         host_runs.sort(key=lambda r: r.started_at)
-        for first, second in zip(host_runs, host_runs[1:]):
+        for first, second in pairwise(host_runs):
             assert second.started_at >= first.finished_at, (first.pk, second.pk)
     # About three rounds, not nine: the queue ends in well under the runs' summed length.
     lengths = [(r.finished_at - r.started_at).total_seconds() for r in done]

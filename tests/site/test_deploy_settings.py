@@ -59,7 +59,7 @@ def test_check_deploy_refuses_console_mail_in_production():
 def documented_production_env() -> dict[str, str]:
     """The environment docs/deploy.md gives every host (the ini block after its production-env marker)."""
     text = (Path(settings.BASE_DIR) / "docs" / "deploy.md").read_text()
-    block = re.search(r"<!-- production-env[^>]*-->\s*```ini\n(.*?)```", text, re.S)
+    block = re.search(r"<!-- production-env[^>]*-->\s*```ini\n(.*?)```", text, re.DOTALL)
     assert block, "docs/deploy.md lost its production environment block"
     pairs = [line.split("=", 1) for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
     return {name.strip(): value.strip() for name, value in pairs}
