@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from labs.models import Lab, LabAnswer, LabQuestion, LabRun, RunSample
+from labs.models import Lab, LabAnswer, LabQuestion, LabRun, LabWorker, RunSample
 
 
 class LabQuestionInline(admin.TabularInline):
@@ -53,3 +53,15 @@ class LabAnswerAdmin(admin.ModelAdmin):
     list_filter = ["verdict"]
     raw_id_fields = ["run", "question", "user"]
     date_hierarchy = "created_at"
+
+
+@admin.register(LabWorker)
+class LabWorkerAdmin(admin.ModelAdmin):
+    """The lab workers alive on each host (they report every second; silent ones are forgotten)."""
+
+    list_display = ["host", "pid", "slots", "started_at", "heartbeat_at"]
+    list_filter = ["host"]
+    readonly_fields = ["host", "pid", "slots", "started_at", "heartbeat_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -129,7 +129,7 @@ def test_the_oldest_queued_run_is_claimed_first(django_user_model, lab, settings
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_workers_claim_every_run_exactly_once(django_user_model, lab):
+def test_racing_workers_claim_every_run_exactly_once(django_user_model):
     """Eight threads (eight workers, each with its own connection) claim twelve runs as fast as they can:
     every run is claimed once, by exactly one of them."""
     if not Lab.objects.filter(slug="first-load-test").exists():
