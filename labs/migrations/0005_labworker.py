@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labs', '0003_runsample_histogram'),
+        ('labs', '0004_runsample_llm'),
     ]
 
     operations = [
