@@ -70,7 +70,7 @@ CreatedSerializer = inline_serializer("SubmissionCreated", {
 class CheckSerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
-    passed = serializers.BooleanField()
+    passed = serializers.BooleanField(allow_null=True, help_text="null until the check is answered.")
     message = serializers.CharField(help_text="What was seen, e.g. '3,412 requests to /predict, 0 to /healthz'.")
 class SubmissionSerializer(serializers.Serializer):
     id = serializers.IntegerField()

@@ -90,10 +90,6 @@ class SubmissionQuerySet(models.QuerySet):
     def active(self) -> SubmissionQuerySet:
         return self.filter(status__in=ACTIVE)
 
-    def fail_stale(self, now: datetime) -> int:
-        """End every active submission whose worker went silent (see stale_reason); returns how many."""
-        return sum(1 for s in self.active() if s.expire_if_stale(now))
-
 
 class Submission(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="submissions")

@@ -69,7 +69,7 @@ def test_the_reference_solution_passes_every_check(sandbox, slug):
 @pytest.mark.parametrize("slug", list(STARTING_FAILS))
 def test_the_starting_file_fails_the_checks_it_teaches(sandbox, slug):
     exercise = EXERCISES[slug]
-    duration = min(exercise["run"]["duration_s"], 6)
+    duration = min(exercise["run"]["duration_s"], 4)  # long enough to show each mistake
     result, checks = _run(sandbox, exercise, exercise["starting_file"], duration_s=duration)
     assert result.status == "completed", result.reason
     failed = {c.id for c in checks if not c.passed}
