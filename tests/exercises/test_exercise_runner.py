@@ -61,7 +61,10 @@ def test_a_file_that_raises_at_import_ends_in_error_with_its_line(learner, lock_
 
 def test_a_submission_waits_for_the_lab_machine(learner, lock_file):
     """While a lab run holds the host lock the submission stays queued (its heartbeat beating), then runs."""
-    submission = _submit(learner, "write-mluser", Exercise.objects.get(slug="write-mluser").solution)
+    # A user that raises at import: it needs the machine (the sandbox) but ends quickly once it has it.
+    source = "from locust import HttpUser, task\n\nraise RuntimeError('boom')\n\nclass U(HttpUser):\n    @task\n" \
+             "    def t(self):\n        pass\n"
+    submission = _submit(learner, "write-mluser", source)
     holder = open(lock_file, "a+")
     fcntl.flock(holder, fcntl.LOCK_EX)
     outcome: list[str] = []
@@ -75,4 +78,6 @@ def test_a_submission_waits_for_the_lab_machine(learner, lock_file):
         fcntl.flock(holder, fcntl.LOCK_UN)
         holder.close()
     worker.join(timeout=120)
-    assert outcome == ["passed"]
+    assert outcome == ["error"]
+    submission.refresh_from_db()
+    assert "boom" in submission.reason and submission.started_at is not None
