@@ -202,6 +202,7 @@ def _audit(page, name: str, url: str, size: str, report: dict, shots: Path | Non
     return problems
 
 
+@pytest.mark.timeout(900)  # one browser walk over every page, two widths, axe on each: minutes on a busy machine
 def test_every_page_is_accessible_and_fits_a_phone(site, browser, django_user_model):
     """No serious or critical axe violation on any page at either size; nothing wider than a phone."""
     shots = Path(os.environ["BP_AUDIT_DIR"]) if os.environ.get("BP_AUDIT_DIR") else None
