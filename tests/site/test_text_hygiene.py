@@ -7,6 +7,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from exercises.models import Exercise, Submission, SubmissionStatus
 from labs.models import Lab, LabRun, RunStatus
 from quizsite.cards.models import PersonalCard
 from quizsite.interviews.models import Interview, Track
@@ -78,10 +79,14 @@ def path_values(learner):
     run = LabRun.objects.create(lab=lab, user=learner, status=RunStatus.SUCCEEDED, config={},
                                 created_at=timezone.now())
     question = quiz.ordered_questions()[0]
+    exercise = Exercise.objects.order_by("position").first()
+    submission = Submission.objects.create(exercise=exercise, user=learner, source="", status=SubmissionStatus.PASSED,
+                                           created_at=timezone.now())
     by_path = {
         "/api/v1/attempts/{id}": attempt.pk, "/api/v1/interviews/{id}": interview.pk,
         "/api/v1/runs/{id}": run.pk, "/api/v1/labs/{slug}": lab.slug, "/api/v1/questions/{slug}": question.slug,
         "/api/v1/quizzes/{slug}": quiz.slug, "/api/v1/cards/{card_id}": f"q-{question.slug}",
+        "/api/v1/exercises/{slug}": exercise.slug, "/api/v1/submissions/{id}": submission.pk,
     }
 
     def fill(path: str) -> str:
