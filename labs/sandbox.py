@@ -142,7 +142,7 @@ def run_locustfile(source: str, *, duration_s: float, users: int, spawn_rate: fl
             "locustfile": f"{WORK}/locustfile.py",
             "work": WORK,
             "code": CODE,
-            "record": f"{WORK}/record.jsonl",
+            "record": f"{WORK}/record.jsonl",  # unused: the record comes through a pipe (record_fd)
             "stats_prefix": f"{WORK}/stats",
             "api_log": f"{WORK}/api.log",
             "port": API_PORT,
@@ -284,12 +284,15 @@ class _Run:
         self.output_bytes = 0
         self.cut = False
         self.results = bytearray()
+        self.record = bytearray()
         self.pidns: str | None = None
 
     def execute(self) -> LocustfileRun:
         results_r, results_w = os.pipe()
+        record_r, record_w = os.pipe()
         info_r, info_w = os.pipe()
         self.plan["results_fd"] = results_w
+        self.plan["record_fd"] = record_w
         argv = [bwrap_path() or "bwrap", "--info-fd", str(info_w), *_bwrap_args(self.staging),
                 _python(), f"{CODE}/sandbox_init.py", json.dumps(self.plan)]
         started_wall = time.time()
@@ -297,28 +300,30 @@ class _Run:
         try:
             process = subprocess.Popen(
                 argv, env=_bwrap_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(results_w, info_w), start_new_session=True,
+                stderr=subprocess.STDOUT, pass_fds=(results_w, record_w, info_w), start_new_session=True,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - async-signal-safe
             )
         finally:
             os.close(results_w)
+            os.close(record_w)
             os.close(info_w)
         host_reason = None
         try:
-            host_reason = self._watch(process, info_r, results_r, started)
+            host_reason = self._watch(process, info_r, results_r, record_r, started)
         finally:
             self._kill(process)
-            for fd in (info_r, results_r):
+            for fd in (info_r, results_r, record_r):
                 try:
                     os.close(fd)
                 except OSError:
                     pass
         return self._outcome(host_reason, started_wall)
 
-    def _watch(self, process: subprocess.Popen, info_r: int, results_r: int, started: float) -> str | None:
+    def _watch(self, process: subprocess.Popen, info_r: int, results_r: int, record_r: int,
+               started: float) -> str | None:
         assert process.stdout is not None and process.stdin is not None
         out_fd = process.stdout.fileno()
-        open_fds = {out_fd, results_r, info_r}
+        open_fds = {out_fd, results_r, record_r, info_r}
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         hard_deadline = started + self.limits.wall_s + STARTUP_SLACK_S
         output_cap = self.limits.output_bytes + 4096  # the supervisor cuts first; this is the backstop
@@ -347,10 +352,10 @@ class _Run:
                     info += chunk
                     if self.pidns is None:
                         self._note_pidns(info)
-                elif fd == results_r:
-                    if len(self.results) + len(chunk) > RESULTS_BYTES:
+                elif fd in (results_r, record_r):
+                    if len(self.results) + len(self.record) + len(chunk) > RESULTS_BYTES:
                         return "its record of requests grew too large"
-                    self.results += chunk
+                    (self.results if fd == results_r else self.record).extend(chunk)
                 else:
                     self.output_bytes += len(chunk)
                     if self.output_bytes > output_cap:
@@ -406,12 +411,12 @@ class _Run:
 
     def _outcome(self, host_reason: str | None, started_wall: float) -> LocustfileRun:
         output = "".join(self.output)
-        header, _, record = bytes(self.results).partition(b"\n")
+        header = bytes(self.results).partition(b"\n")[0]  # the API's record is its own pipe's (self.record)
         try:
             inner = json.loads(header) if header else None
         except ValueError:
             inner = None
-        requests = _parse_record(record)
+        requests = _parse_record(bytes(self.record))
         if host_reason:
             status, reason, error_line = "killed", host_reason, None
         elif not isinstance(inner, dict):

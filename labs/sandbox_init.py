@@ -10,12 +10,19 @@
 5. stops Locust at the wall limit, the byte cap, or when stdin closes (the host asks to stop); then stops
    the API (which flushes its record) and writes one JSON header line then the raw record to that pipe.
 
-Nothing here is trusted by the host beyond the learner's own result: the learner's code runs as the same
-uid and could forge the record; the limits and the kill are enforced by the kernel and the host.
+The evidence cannot be forged by the learner's code, which runs as the same uid: the model API writes its
+record to a pipe inherited from the host (`--record fd:N`, no file anyone can open) and the result header
+goes to another pipe; Locust inherits neither, and this supervisor and the API make themselves
+non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`), so a same-uid process can neither open their
+`/proc/<pid>/fd/*`, read or write their `/proc/<pid>/mem`, nor ptrace them. It can still signal them
+(a killed API or supervisor makes the run fail or lose lines, never gain any). Locust's own stats and
+output are the learner's process's claims, not evidence. The limits and the kill are enforced by the
+kernel and the host.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -31,6 +38,7 @@ import time
 SANDBOX_UID = 65534
 TRACE_LINE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 MIB = 1024 * 1024
+PR_SET_DUMPABLE = 4
 
 
 def main() -> int:
@@ -41,17 +49,19 @@ def main() -> int:
     try:
         if plan.get("drop_root", True):  # False only for bench/sandbox.py's unsandboxed baseline
             drop_root()
+            make_undumpable()  # after the uid change (which resets the flag), before any learner code
         outcome.update(run(plan))
     except Exception as exc:  # report, never leave the host without a result
         outcome.update(status="error", reason=f"the sandbox failed: {exc}")
     header = (json.dumps(outcome) + "\n").encode()
     results.write(header)
-    try:
-        with open(plan["record"], "rb") as record:
-            while chunk := record.read(1 << 16):
-                results.write(chunk)
-    except OSError:
-        pass
+    if plan.get("record_fd") is None:  # the record is a file (bench's baseline): it follows the header
+        try:
+            with open(plan["record"], "rb") as record:
+                while chunk := record.read(1 << 16):
+                    results.write(chunk)
+        except OSError:
+            pass
     results.close()
     return 0
 
@@ -63,6 +73,13 @@ def drop_root() -> None:
         os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
     if os.geteuid() == 0 or os.getuid() == 0:
         raise RuntimeError("could not drop root")
+
+
+def make_undumpable() -> None:
+    """Same-uid processes may no longer ptrace this one nor open its /proc/<pid>/fd/*, mem (the result pipe)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise RuntimeError(f"prctl(PR_SET_DUMPABLE, 0) failed: errno {ctypes.get_errno()}")
 
 
 def limit(kind: int, soft: int, hard: int | None = None) -> None:
@@ -149,13 +166,18 @@ def run(plan: dict) -> dict:
     }
     port = plan["port"]
     api_started_at = time.time()
+    record_fd = plan.get("record_fd")
     api = subprocess.Popen(
         [sys.executable, "-m", "labs.model_api", "--host", "127.0.0.1", "--port", str(port),
-         "--record", plan["record"], *plan["api_args"]],
+         "--record", plan["record"] if record_fd is None else f"fd:{record_fd}", *plan["api_args"],
+         *(() if record_fd is None else ("--workers", "1"))],
         env={**env, "MODEL_API_STARTED_AT": repr(api_started_at)}, cwd=plan["work"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(plan["api_log"], "wb"),
         start_new_session=True, preexec_fn=lambda: api_limits(plan),
+        pass_fds=() if record_fd is None else (record_fd,),
     )
+    if record_fd is not None:
+        os.close(record_fd)  # the API holds the only copy: the host sees the record end when the API ends
     try:
         if not wait_for_api(port, api, timeout_s=30):
             return {"status": "error", "reason": "the model API did not start: "

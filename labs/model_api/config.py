@@ -66,7 +66,10 @@ class Config:
         False, "POST /predict needs `Authorization: Bearer <token>` from POST /login (401 otherwise)"
     )
     log_level: str = _knob("warning", "uvicorn log level", "LEVEL")
-    record: str = _knob("", "append one JSON line per answered request to this file (empty = off)", "PATH")
+    record: str = _knob(
+        "", "append one JSON line per answered request to this file, or to inherited descriptor N with fd:N "
+        "(empty = off)", "PATH",
+    )
     # The LLM-like endpoints (/v1/completions, /v1/chat/completions): a continuous-batching scheduler per worker.
     llm_max_batch: int = _knob(8, "LLM: sequences decoded together at most (KV-cache slots)", "B")
     llm_max_queue: int = _knob(32, "LLM: requests waiting for a slot at most; 503 beyond (0 = none wait)", "Q")
@@ -112,6 +115,11 @@ class Config:
             problems.append(f"--port must be in 1..65535, got {self.port}")
         if not 1 <= self.workers <= 64:
             problems.append(f"--workers must be in 1..64, got {self.workers}")
+        if self.record.startswith("fd:"):
+            if not self.record[3:].isdigit() or int(self.record[3:]) < 3:
+                problems.append(f"--record fd:N needs a descriptor number N >= 3, got {self.record}")
+            elif self.workers != 1:
+                problems.append("--record fd:N needs --workers 1 (spawned workers inherit no descriptors)")
         for name in ("delay_median_ms", "delay_p99_ms", "cpu_ms", "io_ms"):
             value = getattr(self, name)
             if value is not None and value < 0:

@@ -7,12 +7,17 @@ Each line: `{"t": seconds since the API started, "method", "path", "status", "cl
 Lines are gathered in memory and appended with one `os.write` per batch (at 64 KB or half a second,
 and when the worker stops), so recording costs a `json.dumps` per request. The file is opened with
 O_APPEND: several workers may share it, and each batch holds whole lines, so lines never interleave.
+`--record fd:N` writes to the inherited file descriptor N instead (a pipe the sandbox's host reads, so the
+record is no file anyone can open; one worker only: uvicorn's spawned workers inherit no descriptors), and
+makes the process non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`): another process of the same uid can then
+neither open `/proc/<pid>/fd/N`, read `/proc/<pid>/mem`, nor ptrace it to write forged lines.
 The start time is `MODEL_API_STARTED_AT` (Unix seconds, set by `python -m labs.model_api` so every
 worker shares it), else the moment the recorder was created.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import time
@@ -21,6 +26,25 @@ from typing import Any
 STARTED_AT_ENV = "MODEL_API_STARTED_AT"
 FLUSH_BYTES = 64 * 1024
 FLUSH_S = 0.5
+FD_PREFIX = "fd:"
+PR_SET_DUMPABLE = 4
+
+
+def record_fd(target: str) -> int | None:
+    """N for a `fd:N` record target, None for a path; ValueError for `fd:` with no number."""
+    if not target.startswith(FD_PREFIX):
+        return None
+    fd = int(target[len(FD_PREFIX):])
+    if fd < 3:
+        raise ValueError(f"--record fd:N needs N >= 3, got {fd}")
+    return fd
+
+
+def make_undumpable() -> None:
+    """No process of the same uid (without CAP_SYS_PTRACE) may ptrace this one or open its /proc fd, mem."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
 class Recorder:
@@ -31,7 +55,14 @@ class Recorder:
             raw = os.environ.get(STARTED_AT_ENV)
             started_at = float(raw) if raw else time.time()
         self.started_at = started_at
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        fd = record_fd(path)
+        if fd is None:
+            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        else:
+            make_undumpable()  # before the fd is of use to anyone: the API answers only after this
+            os.fstat(fd)  # OSError (EBADF) now, not at the first flush, when it was not inherited
+            os.set_inheritable(fd, False)
+            self._fd = fd
         self._lines: list[bytes] = []
         self._size = 0
         self._last_flush = time.monotonic()
