@@ -59,8 +59,8 @@ class Recorder:
         if fd is None:
             self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
         else:
-            make_undumpable()  # before the fd is of use to anyone: the API answers only after this
             os.fstat(fd)  # OSError (EBADF) now, not at the first flush, when it was not inherited
+            make_undumpable()  # before the fd is of use to anyone: the API answers only after this
             os.set_inheritable(fd, False)
             self._fd = fd
         self._lines: list[bytes] = []

@@ -119,3 +119,45 @@ def test_record_knob_is_off_by_default():
     assert "record=" not in Config().describe()
     assert "record=/x" in Config(record="/x").describe()
     assert os.environ.get("MODEL_API_RECORD") in (None, "")
+
+
+RECORD_TO_FD = '''
+import os, sys
+from labs.model_api.record import Recorder
+read_fd, write_fd = os.pipe()
+recorder = Recorder(f"fd:{write_fd}", started_at=100.0)
+import ctypes
+print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
+print(os.get_inheritable(write_fd))
+recorder.add({"t": 0.5, "path": "/a"})
+recorder.close()
+print(os.read(read_fd, 1000).decode().strip())
+try:
+    os.fstat(write_fd)
+    print("open")
+except OSError:
+    print("closed")
+'''
+
+
+def test_record_to_a_descriptor_makes_the_process_undumpable():
+    """`fd:N`: the lines go to the inherited descriptor (a pipe), the process turns non-dumpable, N is closed."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", RECORD_TO_FD], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["0", "False", '{"t":0.5,"path":"/a"}', "closed"]
+
+
+def test_record_to_a_bad_descriptor_is_refused():
+    """A descriptor that is not open fails at once; `fd:` needs a number >= 3 and one worker."""
+    from labs.model_api.config import Config
+
+    with pytest.raises(OSError):
+        Recorder("fd:987")
+    assert Config(record="fd:5").errors() == []
+    assert any("N >= 3" in e for e in Config(record="fd:1").errors())
+    assert any("N >= 3" in e for e in Config(record="fd:x").errors())
+    assert any("--workers 1" in e for e in Config(record="fd:5", workers=2).errors())
