@@ -41,9 +41,11 @@ def create_app(config: Config | None = None) -> FastAPI:
         app.state.service = PredictionService(config, fit(), worker_metrics, worker)
         app.state.health_body = HealthOut(worker=worker, pid=os.getpid()).model_dump_json().encode()
         monitor = asyncio.create_task(worker_metrics.monitor())
+        stop_sampler = worker_metrics.start_sampler()
         try:
             yield
         finally:
+            stop_sampler()
             monitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await monitor

@@ -13,9 +13,13 @@ Two views of the same requests, both aggregated across worker processes:
   of the true value, from 10 us to 100 s) kept in a small memory-mapped file of its own; the summary adds
   up every worker's file. Counting is a few array increments per request.
 - The event-loop monitor (`Metrics.monitor`, one task per worker, every 10 ms): how late the loop wakes it
-  (a loop blocked by a handler wakes it late) and, integrated over time, how many requests were in flight.
-  /metrics/summary reports them under "loop": the mean lag and the in-flight request-seconds, from which
-  the run analysis checks Little's law inside the API and tells a blocked loop from one that waits.
+  (a loop blocked by a handler wakes it late). The in-flight sampler (`Metrics.start_sampler`, one daemon
+  thread per worker, every 10 ms): how many requests were in flight, integrated over time. It is a thread,
+  not a task, because a task runs only when the loop is free, between requests, so a handler that burns
+  CPU or blocks would never be seen in flight; a thread gets the GIL at least every switch interval (5 ms)
+  even then. /metrics/summary reports both under "loop": the mean lag and the in-flight request-seconds,
+  from which the run analysis checks Little's law inside the API and tells a blocked loop from one that
+  waits.
 
 Without `PROMETHEUS_MULTIPROC_DIR` (an app created in-process) both views cover the current process only.
 """
@@ -27,8 +31,9 @@ import math
 import mmap
 import os
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,8 +303,8 @@ class Metrics:
         self.store.add("cpu_work_ns", nanoseconds)
 
     async def monitor(self, interval_s: float = MONITOR_INTERVAL_S) -> None:
-        """Every `interval_s`: how late the event loop woke this task, and requests in flight x time since the
-        last tick (the integral of the in-flight count: request-seconds). Runs until cancelled."""
+        """Every `interval_s`: how late the event loop woke this task (a loop blocked by a handler wakes it
+        late). Runs until cancelled. The in-flight count is sampled by `start_sampler`, off the loop."""
         store = self.store
         last = time.perf_counter()
         while True:
@@ -310,7 +315,36 @@ class Metrics:
             store.add("loop_lag_ns", int(max(0.0, elapsed - interval_s) * 1e9))
             store.add("loop_ticks")
             store.add("loop_monitored_ns", int(elapsed * 1e9))
-            store.add("in_flight_ns", int(self.active * elapsed * 1e9))
+
+    def sample_in_flight(self, active: int, elapsed_s: float) -> None:
+        """Add `active` requests in flight over the `elapsed_s` seconds since the last sample (request-seconds)."""
+        if active > 0 and elapsed_s > 0:
+            self.store.add("in_flight_ns", int(active * elapsed_s * 1e9))
+
+    def start_sampler(self, interval_s: float = MONITOR_INTERVAL_S) -> Callable[[], None]:
+        """Start a daemon thread integrating `self.active` over time every `interval_s`; call the returned
+        function to stop it (it adds the time since its last sample, ends and is joined). Off the event loop,
+        it also counts requests whose handler holds the loop (CPU work, a blocking call)."""
+        stop = threading.Event()
+
+        def run() -> None:
+            last = time.perf_counter()
+            while True:
+                stopping = stop.wait(interval_s)
+                now = time.perf_counter()
+                self.sample_in_flight(self.active, now - last)
+                last = now
+                if stopping:
+                    return
+
+        thread = threading.Thread(target=run, name="model-api-in-flight", daemon=True)
+        thread.start()
+
+        def halt() -> None:
+            stop.set()
+            thread.join(timeout=5)
+
+        return halt
 
     # -- reading ------------------------------------------------------------------------------------
 

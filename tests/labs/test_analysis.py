@@ -289,11 +289,14 @@ def test_littles_law_inside_the_api_holds_and_explains_a_gap():
     ok = checks(run(series(CPU_STEPS), results={**base, "api_in_flight_mean": 9.6}))["littles_law_api"]
     assert ok["ok"] and (ok["expected"], ok["observed"]) == (10.0, 9.6)
     bad = checks(run(series(CPU_STEPS), results={**base, "api_in_flight_mean": 5.0}))["littles_law_api"]
-    assert not bad["ok"] and "differ by 50%" in bad["message"] and "event loop" in bad["message"]
-    serial = {"server_rps": 21.7, "server_mean_ms": 46.5, "api_in_flight_mean": 0.0}
+    assert not bad["ok"] and "differ by 50%" in bad["message"] and "thread did not run on time" in bad["message"]
+    serial = {"server_rps": 21.7, "server_mean_ms": 46.5, "api_in_flight_mean": 0.0}  # 1.01 expected, none seen
     one_at_a_time = checks(run(series(CPU_STEPS), results=serial))["littles_law_api"]
-    assert not one_at_a_time["ok"] and one_at_a_time["expected"] == 1.01
-    assert "one request all the time" in one_at_a_time["message"] and "socket queue" in one_at_a_time["message"]
+    assert not one_at_a_time["ok"] and one_at_a_time["expected"] == 1.01 and "differ by 100%" in one_at_a_time["message"]
+    close = {"server_rps": 21.7, "server_mean_ms": 46.5, "api_in_flight_mean": 0.9}  # 11% off: holds
+    assert checks(run(series(CPU_STEPS), results=close))["littles_law_api"]["ok"]
+    high = checks(run(series(CPU_STEPS), results={**base, "api_in_flight_mean": 14.0}))["littles_law_api"]
+    assert not high["ok"] and "More were counted" in high["message"]
     missing = checks(run(series(CPU_STEPS)))["littles_law_api"]
     assert missing["ok"] and missing["expected"] is None and "Not checked" in missing["message"]
 

@@ -49,6 +49,10 @@ def test_cpu_work_reads_cpu_with_plateaus_at_the_measured_capacity(runs):
         assert d["bottleneck"] == "cpu", (d["bottleneck_evidence"], d["steps"])
         assert d["plateau_rps"] is not None and "CPU-bound" in d["summary"]
         assert run.analysis_ms < 100
+        # Each request holds the event loop from start to end: the API still counts it in flight (a sampler
+        # thread, not a task on the loop), so Little's law inside the API holds.
+        little = {c["id"]: c for c in d["checks"]}["littles_law_api"]
+        assert little["ok"] and little["observed"] > 0.5, little
     if contended(cpu8) or contended(cpu16):
         pytest.skip(f"the machine was busy: the API waited for a core {cpu8.results['api_cpu_wait_percent']}% "
                     f"and {cpu16.results['api_cpu_wait_percent']}% of the time, so plateaus measure the machine")
@@ -68,6 +72,8 @@ def test_a_blocking_call_in_an_async_handler_reads_blocking(runs):
     run = runs("blocking")
     assert run.diagnosis["bottleneck"] == "blocking", (run.diagnosis["bottleneck_evidence"], run.results)
     assert run.results["api_loop_lag_ms"] >= 5
+    little = {c["id"]: c for c in run.diagnosis["checks"]}["littles_law_api"]
+    assert little["ok"] and little["observed"] > 0.5, little
 
 
 def test_a_starved_generator_reads_generator(runs):

@@ -135,10 +135,10 @@ def test_the_summary_reports_the_event_loop_lag_and_requests_in_flight(tmp_path)
     for name, flags in (("blocking", ("--io-ms", "30", "--blocking")), ("async", ("--io-ms", "30"))):
         api = start_model_api(*flags, tmp_dir=tmp_path)
         try:
-            def send(count=12):
+            def send(count=12, url=api.url):
                 with httpx.Client() as client:
                     for _ in range(count):
-                        client.post(f"{api.url}/predict", json=TUTORIAL_HOUSE, timeout=10)
+                        client.post(f"{url}/predict", json=TUTORIAL_HOUSE, timeout=10)
 
             started = time.monotonic()
             threads = [threading.Thread(target=send) for _ in range(6)]
@@ -160,3 +160,76 @@ def test_the_summary_reports_the_event_loop_lag_and_requests_in_flight(tmp_path)
     total_latency_s = predict["count"] * predict["mean_ms"] / 1000
     assert loop["in_flight_request_s"] == pytest.approx(total_latency_s, rel=0.35), (loop, total_latency_s)
     assert total_latency_s >= 72 * 0.03 and wall > 0
+
+
+def test_the_in_flight_sampler_adds_requests_times_seconds():
+    """Hand-checked: 2 in flight for 10 ms, then none for 5 ms, then 1 for 2.5 ms = 0.0225 request-s."""
+    from labs.model_api.metrics import Metrics
+
+    metrics = Metrics(None, 0)
+    metrics.sample_in_flight(2, 0.010)
+    metrics.sample_in_flight(0, 0.005)
+    metrics.sample_in_flight(1, 0.0025)
+    assert metrics.summary()["loop"]["in_flight_request_s"] == 0.0225
+    metrics.sample_in_flight(3, 0.0)
+    metrics.sample_in_flight(-1, 0.01)  # never below zero
+    assert metrics.summary()["loop"]["in_flight_request_s"] == 0.0225
+
+
+def test_the_in_flight_sampler_thread_counts_while_the_loop_is_held():
+    """The sampler is a thread: with one request held in flight and this thread burning CPU (the GIL busy, as
+    a CPU-bound handler keeps it), about one request-second per second is counted; stopping ends the thread."""
+    import threading
+
+    from labs.model_api.metrics import Metrics
+
+    metrics = Metrics(None, 0)
+    before = threading.active_count()
+    stop = metrics.start_sampler(0.005)
+    metrics.active = 1
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.3:
+        sum(range(1000))  # hold the GIL between switch intervals, like a handler computing
+    metrics.active = 0
+    held = time.perf_counter() - started
+    stop()
+    counted = metrics.summary()["loop"]["in_flight_request_s"]
+    assert threading.active_count() == before
+    assert 0.6 * held <= counted <= 1.1 * held + 0.05, (counted, held)
+
+
+@pytest.mark.slow
+@pytest.mark.dbfree
+@pytest.mark.parametrize("flags", [("--cpu-ms", "15"), ("--io-ms", "15", "--blocking")], ids=["cpu", "blocking"])
+def test_in_flight_count_follows_littles_law_when_handlers_hold_the_loop(tmp_path, flags):
+    """A CPU-bound handler and a blocking one hold the event loop for the whole request, one request at a time:
+    the API must still count about RPS x its mean latency in flight (about 1 here), not 0."""
+    import threading
+
+    from model_api_helpers import start_model_api
+
+    api = start_model_api(*flags, tmp_dir=tmp_path)
+    try:
+        def send(count=15):
+            with httpx.Client() as client:
+                for _ in range(count):
+                    client.post(f"{api.url}/predict", json=TUTORIAL_HOUSE, timeout=10)
+
+        before = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()["loop"]["in_flight_request_s"]
+        started = time.monotonic()
+        threads = [threading.Thread(target=send) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.monotonic() - started
+        summary = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()
+    finally:
+        api.stop()
+    predict = summary["endpoints"]["/predict"]
+    rps = predict["count"] / wall
+    expected = rps * predict["mean_ms"] / 1000
+    observed = (summary["loop"]["in_flight_request_s"] - before) / wall
+    print(f"{flags}: {rps:.1f} req/s x {predict['mean_ms']:.1f} ms = {expected:.2f} expected, {observed:.2f} counted")
+    assert predict["count"] == 60 and expected > 0.3, (predict, wall)
+    assert 0.7 * expected <= observed <= 1.3 * expected + 0.1, (observed, expected, predict, wall)
