@@ -65,9 +65,11 @@ def test_three_hosts_run_nine_queued_runs_in_about_three_rounds(hosts, django_us
 
     assert [r.status for r in done] == [RunStatus.SUCCEEDED] * LEARNERS, [
         (r.pk, r.status, r.failure_reason) for r in done]
-    # None twice: each wake-up task claimed one run and ran it, and each run has one series of samples.
+    # None twice: nine wake-up tasks each claimed one run and ran it, and each run has one series of samples.
+    # A spare wake-up (the upkeep's, for a task it took for lost under heavy load) may only find nothing to do.
     outcomes = list(DBTaskResult.objects.filter(queue_name="labs").values_list("return_value", flat=True))
-    assert sorted(outcomes) == ["succeeded"] * LEARNERS, outcomes
+    assert outcomes.count("succeeded") == LEARNERS, outcomes
+    assert all(o == "succeeded" or o.startswith(("not queued", "no run left queued")) for o in outcomes), outcomes
     for run in done:
         indexes = list(run.samples.order_by("index").values_list("index", flat=True))
         assert indexes == list(range(len(indexes))) and indexes, run.pk

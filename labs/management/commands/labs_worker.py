@@ -115,11 +115,20 @@ class Pulse(threading.Thread):
         slots.forget_silent(now)
         waiting = (LabRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - timedelta(
             seconds=self.REWAKE_AFTER_S)).order_by("created_at", "pk").values_list("pk", flat=True).first())
-        if waiting is not None and not DBTaskResult.objects.ready().filter(queue_name="labs").exists():
+        if waiting is not None and not self.wake_up_pending(now):
             from labs.tasks import run_lab
 
             run_lab.enqueue(waiting)  # its task was lost (a worker killed while it waited for a slot)
             logger.warning("labs worker: lab run %s waited with no task to wake a worker; enqueued one", waiting)
+
+    def wake_up_pending(self, now) -> bool:
+        """Is a labs task on its way to claim a run? One still ready, or one a worker took moments ago and that
+        may not have claimed its run yet (a wake-up is picked up before the run it claims leaves the queue; a
+        second one enqueued in that gap only finds nothing to do). A task that started long ago and still has
+        not claimed anything belonged to a worker that died: it does not count."""
+        labs_tasks = DBTaskResult.objects.filter(queue_name="labs")
+        return (labs_tasks.ready().exists() or labs_tasks.filter(
+            status=TaskResultStatus.RUNNING, started_at__gte=now - timedelta(seconds=self.REWAKE_AFTER_S)).exists())
 
 
 class Command(DbWorkerCommand):
