@@ -34,6 +34,7 @@ from quizsite.lib.markdown import render_markdown
 from quizsite.questions.grading import Grade
 from quizsite.questions.grading.template import render_template
 from quizsite.quizzes.forms import response_from_post
+from quizsite.sitecache.middleware import content_page
 
 EARLIER_RUNS = 8
 COMPARE_CHOICES = 50
@@ -60,6 +61,7 @@ def _earlier_runs(lab: Lab, user, current: LabRun | None = None) -> list[LabRun]
     return runs
 
 
+@content_page
 def lab_list(request: HttpRequest) -> HttpResponse:
     labs = list(Lab.objects.live())
     latest: dict[int, LabRun] = {}
@@ -69,6 +71,7 @@ def lab_list(request: HttpRequest) -> HttpResponse:
     return render(request, "labs/list.html", {"rows": [(lab, latest.get(lab.pk)) for lab in labs]})
 
 
+@content_page
 def lab_detail(request: HttpRequest, slug: str, form: RunForm | None = None, status: int = 200) -> HttpResponse:
     lab = _get_lab(slug)
     caps = caps_from_settings()

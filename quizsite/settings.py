@@ -157,6 +157,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a visitor without a session gets a kept copy of a content page.
+    "quizsite.sitecache.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -239,7 +241,17 @@ def cache_config() -> dict:
     }
 
 
-CACHES = {"default": cache_config()}
+def pages_cache_config() -> dict:
+    """Whole pages and API reads kept under the content version (quizsite.sitecache): apart from the default
+    cache, so that a flood of distinct URLs evicts only other pages, never rate-limit or lockout counters."""
+    config = cache_config()
+    if config["BACKEND"].endswith("LocMemCache"):
+        return {**config, "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 2000,
+                                                                                    minimum=10)}}
+    return {**config, "KEY_PREFIX": f"{config['KEY_PREFIX']}-pages"}
+
+
+CACHES = {"default": cache_config(), "pages": pages_cache_config()}
 
 TASKS = {
     "default": {

@@ -15,10 +15,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: throttles and lockouts never leak from one test to the next."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: throttles, lockouts and kept pages never leak from one test to the
+    next (a rolled-back transaction also rolls the content version back)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -7,8 +7,10 @@ from labs.models import Lab
 from quizsite.journey import path
 from quizsite.journey.lessons import get_lesson
 from quizsite.questions.models import Question, Topic
+from quizsite.sitecache.middleware import content_page
 
 
+@content_page
 def home(request: HttpRequest) -> HttpResponse:
     learner = path.Learner.from_request(request)
     context = {"topics": Topic.objects.with_question_counts(), "lesson": get_lesson(path.FIRST_LESSON)}
@@ -23,6 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "journey/home.html", context)
 
 
+@content_page
 def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lesson = get_lesson(slug)
     learner = path.Learner.from_request(request)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from quizsite.questions.flags import AlreadyFlagged, FlagError, flag_grade
 from quizsite.questions.forms import FlagForm
 from quizsite.questions.models import Question, Tag, Topic
+from quizsite.sitecache.middleware import content_page
 
 PAGE_SIZE = 30
 
@@ -41,6 +42,7 @@ def filtered_questions(params) -> tuple[QuerySet[Question], dict]:
     return questions.distinct(), chosen
 
 
+@content_page
 def question_list(request: HttpRequest) -> HttpResponse:
     questions, chosen = filtered_questions(request.GET)
     page = Paginator(questions.only("slug", "title", "type", "difficulty", "topic__name", "topic__slug"),
@@ -60,6 +62,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@content_page
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("topic"), slug=slug, is_retired=False)
     return render(request, "questions/detail.html", {"question": question, **question_context(request, question)})

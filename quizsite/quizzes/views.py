@@ -14,6 +14,7 @@ from quizsite.questions.views import question_context
 from quizsite.quizzes.forms import BuildForm, StartForm, response_from_post
 from quizsite.quizzes.models import Answer, Attempt, Quiz
 from quizsite.quizzes.services import answer_in_attempt, build_quiz, learner_for, submit_answer
+from quizsite.sitecache.middleware import content_page
 
 
 def _get_attempt_for_learner(request: HttpRequest, pk: int) -> Attempt:
@@ -30,11 +31,13 @@ def _get_quiz_for_learner(request: HttpRequest, slug: str) -> Quiz:
     return quiz
 
 
+@content_page
 def quiz_list(request: HttpRequest) -> HttpResponse:
     quizzes = Quiz.objects.curated()
     return render(request, "quizzes/list.html", {"quizzes": quizzes, "form": BuildForm()})
 
 
+@content_page
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = _get_quiz_for_learner(request, slug)
     initial = {"mode": quiz.default_mode, "time_limit_minutes": (quiz.time_limit_s or 0) // 60 or None}

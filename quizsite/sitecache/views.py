@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
@@ -36,12 +36,15 @@ class ContentCachedMixin:
     session, then only readers without one are served from the cache)."""
 
     content_cache_anonymous_only = False
+    content_cacheable = True  # for visitors without a session, whole (quizsite.sitecache.middleware)
 
     def dispatch(self, request, *args, **kwargs):
         anonymous_only = self.content_cache_anonymous_only
         if not cacheable(request, anonymous_only):
             return super().dispatch(request, *args, **kwargs)
-        key = cache_key(current_version(), request, anonymous_only)
+        version = getattr(request, "content_version", None)  # read already by the page cache middleware
+        key = cache_key(current_version() if version is None else version, request, anonymous_only)
+        cache = caches["pages"]  # never the default cache: distinct URLs must not evict the rate limits
         stored = cache.get(key)
         if stored is None:
             response = super().dispatch(request, *args, **kwargs)
@@ -57,4 +60,6 @@ class ContentCachedMixin:
             response = HttpResponse(content)
             for name, value in headers:
                 response[name] = value
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        response = get_conditional_response(request, etag=response["ETag"], response=response)
+        response.content_cacheable = True  # whole, for visitors without a session (sitecache.middleware)
+        return response

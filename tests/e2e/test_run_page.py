@@ -67,6 +67,8 @@ def test_the_comparison_draws_both_runs_on_one_chart(site, page, django_user_mod
     page.get_by_role("button", name="Compare").click()
     expect(page.locator('[data-compare="changes"] li').first).to_contain_text(
         "The plateau halved (110 → 55 req/s) with twice the CPU per request (8 → 16 ms); still CPU-bound.")
+    # The words are in the HTML; the chart is drawn by a deferred script a moment later.
+    page.wait_for_function("() => window.labCompareChart && window.labCompareChart.data")
     labels = page.evaluate("() => window.labCompareChart.data.datasets.map((d) => d.label + ':' + d.data.length)")
     assert labels == [f"RPS #{baseline.pk}:40", f"P99 #{baseline.pk}:40", f"RPS #{heavier.pk}:40",
                       f"P99 #{heavier.pk}:40"]
