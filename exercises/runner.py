@@ -2,7 +2,7 @@
 
 The learner's code runs only through `labs.sandbox.run_locustfile` (bubblewrap); when the sandbox is
 unavailable the submission ends in error and nothing runs. Submissions share the labs' host lock (the
-same lock files as lab runs, `labs.runner.HostLock`'s paths), so a submission never competes with a lab
+same slots as lab runs, `labs.runner.HostLock`), so a submission never competes with a lab
 run for the machine, and they follow the worker's stop request (`labs.runner.STOP`).
 
 While the sandbox runs (in a thread), this thread beats the submission's heartbeat and stores the output
@@ -11,13 +11,12 @@ so far once a second; the page polls it.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import socket
 import threading
 import time
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -62,7 +61,7 @@ def execute(submission_id: int) -> str:
     if reason:
         finish(submission, SubmissionStatus.ERROR, reason=UNAVAILABLE.format(reason=reason))
         return "sandbox unavailable"
-    with SubmissionLock(submission) as lock:
+    with submission_lock(submission) as lock:
         if not lock.acquired:
             if STOP.is_set():
                 finish(submission, SubmissionStatus.ERROR,
@@ -77,45 +76,16 @@ def finish(submission: Submission, status: str, *, reason: str = "", **values: A
         status=status, reason=reason, finished_at=timezone.now(), **values))
 
 
-class SubmissionLock:
-    """A slot of the labs' host lock (the lock files `labs.runner.HostLock` uses), held for one submission.
-    While it waits, the queued submission's heartbeat shows that a worker holds it."""
+def submission_lock(submission: Submission) -> HostLock:
+    """A slot of the labs' host lock (`labs.runner.HostLock`, the lock files lab runs take), for one submission.
+    While every slot is taken, the queued submission's heartbeat shows that a worker holds it (once a second);
+    the wait ends without a slot once the submission is no longer queued."""
 
-    def __init__(self, submission: Submission):
-        self.submission = submission
-        host_lock = HostLock(None)
-        self.paths: list[Path] = list(getattr(host_lock, "paths", None) or [host_lock.path])
-        self.handle = None
-        self.acquired = False
+    def still_queued(now: datetime) -> bool:
+        return bool(Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.QUEUED).update(
+            heartbeat_at=now, worker_host=socket.gethostname(), worker_pid=os.getpid()))
 
-    def _try(self) -> bool:
-        for path in self.paths:
-            handle = open(path, "a+")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                continue
-            self.handle, self.acquired = handle, True
-            return True
-        return False
-
-    def __enter__(self) -> SubmissionLock:
-        while not self._try():
-            if STOP.is_set():
-                return self
-            waiting = Submission.objects.filter(pk=self.submission.pk, status=SubmissionStatus.QUEUED).update(
-                heartbeat_at=timezone.now(), worker_host=socket.gethostname(), worker_pid=os.getpid())
-            if not waiting:
-                return self
-            time.sleep(0.25)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
+    return HostLock(still_waiting=still_queued)
 
 
 class SubmissionSession:

@@ -26,6 +26,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -93,13 +95,22 @@ def execute(run_id: int) -> str:
         return RunSession(claimed).perform()
 
 
+def lab_run_waiting(now: datetime) -> bool:
+    """HostLock's default wait: report this worker alive, and keep waiting while some lab run is queued."""
+    slots.report_alive(now)
+    return slots.anything_queued()
+
+
 class HostLock:
     """A slot on this machine: LAB_SLOTS lock files, one run each, whatever the number of workers (runs must
-    not compete for the CPU they measure). Waits while every slot is taken and some run is still queued,
-    reporting the worker alive meanwhile; lets go at once when nothing is left queued or the worker stops."""
+    not compete for the CPU they measure; exercise submissions take the same slots). While every slot is taken
+    it waits, calling `still_waiting(now)` about once a second (the default, `lab_run_waiting`, reports the
+    worker alive and waits while some lab run is still queued); lets go at once, without a slot, when
+    `still_waiting` returns False or the worker stops."""
 
-    def __init__(self, run: LabRun | None = None):
+    def __init__(self, run: LabRun | None = None, *, still_waiting: Callable[[datetime], bool] = lab_run_waiting):
         self.run = run
+        self.still_waiting = still_waiting
         base = Path(lab_setting("LAB_LOCK_FILE", "") or Path(tempfile.gettempdir()) / "breaking-point-labs.lock")
         self.paths = [base if n == 0 else base.with_name(f"{base.name}.{n}") for n in range(slots.slot_count())]
         self.handle = None
@@ -125,8 +136,7 @@ class HostLock:
                 return self
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + 1.0
-                slots.report_alive(timezone.now())
-                if not slots.anything_queued():
+                if not self.still_waiting(timezone.now()):
                     return self
             time.sleep(0.25)
         return self

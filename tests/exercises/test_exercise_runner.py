@@ -4,15 +4,19 @@ and the host lock shared with lab runs."""
 from __future__ import annotations
 
 import fcntl
+import os
+import socket
 import threading
 import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.utils import timezone
 
 from exercises import runner
 from exercises.models import Exercise, Submission, SubmissionStatus
+from tests.labs.workers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -81,3 +85,61 @@ def test_a_submission_waits_for_the_lab_machine(learner, lock_file):
     assert outcome == ["error"]
     submission.refresh_from_db()
     assert "boom" in submission.reason and submission.started_at is not None
+
+
+def _wait_in_thread(lock) -> threading.Thread:
+    """Enter `lock` in a thread of its own (its own database connection, closed when it is done)."""
+
+    def enter():
+        try:
+            lock.__enter__()
+        finally:
+            connections.close_all()
+
+    waiter = threading.Thread(target=enter)
+    waiter.start()
+    return waiter
+
+
+def _heartbeat(submission: Submission):
+    return Submission.objects.get(pk=submission.pk).heartbeat_at
+
+
+def test_a_waiting_submission_beats_its_heartbeat_until_a_slot_is_free(learner, lock_file):
+    """While a lab run holds the machine's one slot, the queued submission's heartbeat moves on, naming this
+    worker; once the slot is let go the submission takes it."""
+    submission = _submit(learner, "write-mluser", "")
+    holder = open(lock_file, "a+")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    lock = runner.submission_lock(submission)
+    try:
+        waiter = _wait_in_thread(lock)
+        first = wait_for(lambda: _heartbeat(submission), timeout=30, what="the first heartbeat")
+        wait_for(lambda: _heartbeat(submission) > first, timeout=30, what="the heartbeat to move on")
+        submission.refresh_from_db()
+        assert submission.status == SubmissionStatus.QUEUED and not lock.acquired
+        assert submission.worker_host == socket.gethostname() and submission.worker_pid == os.getpid()
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        holder.close()
+    waiter.join(timeout=30)
+    assert not waiter.is_alive() and lock.acquired and lock.slot == 0
+    lock.__exit__(None, None, None)
+
+
+def test_a_submission_no_longer_queued_stops_waiting_for_a_slot(learner, lock_file):
+    """A submission that leaves the queue while every slot is taken (ended by the stale check, say) is not
+    run: the wait ends without a slot, while the lab run still holds the machine."""
+    submission = _submit(learner, "write-mluser", "")
+    holder = open(lock_file, "a+")
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    lock = runner.submission_lock(submission)
+    try:
+        waiter = _wait_in_thread(lock)
+        wait_for(lambda: _heartbeat(submission), timeout=30, what="the first heartbeat")
+        assert runner.finish(submission, SubmissionStatus.ERROR, reason="ended elsewhere")
+        waiter.join(timeout=30)
+        assert not waiter.is_alive() and not lock.acquired
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        holder.close()
