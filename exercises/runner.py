@@ -77,9 +77,9 @@ def finish(submission: Submission, status: str, *, reason: str = "", **values: A
 
 
 def submission_lock(submission: Submission) -> HostLock:
-    """A slot of the labs' host lock (`labs.runner.HostLock`, the lock files lab runs take), for one submission.
-    While every slot is taken, the queued submission's heartbeat shows that a worker holds it (once a second);
-    the wait ends without a slot once the submission is no longer queued."""
+    """A slot of the labs' host lock (`labs.runner.HostLock`, the lock files lab runs take), for one
+    submission. While every slot is taken, the queued submission's heartbeat shows that a worker holds it
+    (once a second); the wait ends without a slot once the submission is no longer queued."""
 
     def still_queued(now: datetime) -> bool:
         return bool(Submission.objects.filter(pk=submission.pk, status=SubmissionStatus.QUEUED).update(

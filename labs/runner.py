@@ -108,7 +108,8 @@ class HostLock:
     worker alive and waits while some lab run is still queued); lets go at once, without a slot, when
     `still_waiting` returns False or the worker stops."""
 
-    def __init__(self, run: LabRun | None = None, *, still_waiting: Callable[[datetime], bool] = lab_run_waiting):
+    def __init__(self, run: LabRun | None = None, *,
+                 still_waiting: Callable[[datetime], bool] = lab_run_waiting):
         self.run = run
         self.still_waiting = still_waiting
         base = Path(lab_setting("LAB_LOCK_FILE", "") or Path(tempfile.gettempdir()) / "breaking-point-labs.lock")
