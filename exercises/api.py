@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,12 +23,7 @@ from exercises.services import (
     TooManySubmissions,
     submit,
 )
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
-    default_code = "conflict"
+from quizsite.api import active_conflict, try_later
 
 
 class Unavailable(APIException):
@@ -102,11 +97,9 @@ class ExerciseSubmissions(APIView):
         except InvalidSubmission as exc:
             raise ValidationError(exc.errors) from None
         except ActiveSubmissionExists as exc:
-            where = f" (submission {exc.submission.pk}: /api/v1/submissions/{exc.submission.pk})" \
-                if exc.submission else ""
-            raise Conflict(f"{exc}{where}") from None
+            raise active_conflict(exc, "submission", exc.submission) from None
         except TooManySubmissions as exc:
-            raise Throttled(wait=exc.retry_after_s, detail=str(exc)) from None
+            raise try_later(exc) from None
         except SandboxUnavailable as exc:
             raise Unavailable(str(exc)) from None
         return Response({"id": submission.pk, "status": submission.status,

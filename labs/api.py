@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,14 +28,8 @@ from labs.services import (
     runs_to_compare,
     start_run,
 )
-from quizsite.api import IDEMPOTENCY_KEY, idempotency_key
+from quizsite.api import IDEMPOTENCY_KEY, Conflict, active_conflict, idempotency_key, try_later
 from quizsite.sitecache.views import ContentCachedMixin
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
-    default_code = "conflict"
 
 
 def lab_summary(lab: Lab) -> dict:
@@ -168,10 +162,9 @@ class LabRuns(APIView):
         except InvalidRun as exc:
             raise ValidationError(exc.errors) from None
         except ActiveRunExists as exc:
-            where = f" (run {exc.run.pk}: /api/v1/runs/{exc.run.pk})" if exc.run else ""
-            raise Conflict(f"{exc}{where}") from None
+            raise active_conflict(exc, "run", exc.run) from None
         except QueueFull as exc:
-            raise Throttled(wait=exc.retry_after_s, detail=str(exc)) from None
+            raise try_later(exc) from None
         return Response({"id": run.pk, "status": run.status, "url": f"/api/v1/runs/{run.pk}"},
                         status=status.HTTP_201_CREATED)
 

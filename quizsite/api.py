@@ -2,8 +2,8 @@
 
 from django.http import JsonResponse
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError, Throttled, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from quizsite.lib.text import find_in_data
@@ -35,6 +35,24 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 def idempotency_key(request) -> str:
     return request.headers.get("Idempotency-Key", "")
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+def active_conflict(exc: Exception, kind: str, active) -> Conflict:
+    """409 for a second active `kind` ("run", "submission"): the refusal, then the one in progress (when
+    known) and its API address, as in "... (run 7: /api/v1/runs/7)"."""
+    where = f" ({kind} {active.pk}: /api/v1/{kind}s/{active.pk})" if active else ""
+    return Conflict(f"{exc}{where}")
+
+
+def try_later(exc) -> Throttled:
+    """429 with Retry-After for a refusal that says when to try again (its `retry_after_s`)."""
+    return Throttled(wait=exc.retry_after_s, detail=str(exc))
 
 
 def exception_handler(exc, context):

@@ -72,7 +72,8 @@ def test_one_active_submission_per_learner(client_of, sandbox_ok):
     first = client_of.post(URL, {"locustfile": MLUSER}, format="json").json()
     second = client_of.post("/api/v1/exercises/weighted-tasks/submissions", {"locustfile": MLUSER}, format="json")
     assert second.status_code == 409
-    assert f"/api/v1/submissions/{first['id']}" in second.json()["error"]
+    assert second.json()["error"] == ("You already have a locustfile queued or running. Wait for it to finish "
+                                      f"first. (submission {first['id']}: /api/v1/submissions/{first['id']})")
     assert Submission.objects.count() == 1
 
 
@@ -128,7 +129,8 @@ def test_the_hourly_limit_answers_429(client_of, learner, sandbox_ok, settings):
         Submission.objects.create(exercise=exercise, user=learner, source=MLUSER, status=SubmissionStatus.FAILED,
                                   created_at=timezone.now())
     response = client_of.post(URL, {"locustfile": MLUSER}, format="json")
-    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert response.status_code == 429 and 3500 < int(response["Retry-After"]) <= 3601  # the oldest's hour
+    assert response.json()["error"].startswith("You have run 2 locustfiles in the last hour, this site's limit.")
 
 
 def test_a_file_that_does_not_parse_ends_in_error_without_running(client_of, sandbox_ok):

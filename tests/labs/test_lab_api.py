@@ -66,7 +66,9 @@ def test_one_active_run_per_learner(client_of):
     second = client_of.post("/api/v1/labs/breaking-point/runs", {}, format="json")
     assert first.status_code == 201
     assert second.status_code == 409
-    assert f"run {first.json()['id']}" in second.json()["error"]
+    run_id = first.json()["id"]
+    assert second.json()["error"] == ("You already have a lab run queued or running. Wait for it or cancel it "
+                                      f"first. (run {run_id}: /api/v1/runs/{run_id})")
     assert LabRun.objects.count() == 1
 
 
