@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 
 import httpx
 import numpy as np
 import pytest
-from model_api_helpers import TUTORIAL_HOUSE
+from model_api_helpers import TUTORIAL_HOUSE, ModelApi
 from prometheus_client.parser import text_string_to_metric_families
 
 from labs.model_api.metrics import ENDPOINTS, FINE_RATIO, LATENCY_BUCKETS, Metrics, fine_bucket
+
+
+def predict_in_parallel(api: ModelApi, *, clients: int, each: int) -> tuple[float, dict]:
+    """`clients` threads each send `each` predictions to `api`, one after another: the load's wall seconds
+    and the API's /metrics/summary after it."""
+
+    def send():
+        with httpx.Client(base_url=api.url) as client:
+            for _ in range(each):
+                client.post("/predict", json=TUTORIAL_HOUSE, timeout=10)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - started
+    return wall, httpx.get(f"{api.url}/metrics/summary", timeout=5).json()
 
 
 def test_fine_buckets_are_one_percent_wide():
@@ -124,32 +144,14 @@ def test_summary_reports_server_side_latency_per_endpoint(model_api):
 
 @pytest.mark.slow
 @pytest.mark.dbfree
-def test_the_summary_reports_the_event_loop_lag_and_requests_in_flight(tmp_path):
+def test_the_summary_reports_the_event_loop_lag_and_requests_in_flight(model_api):
     """The event-loop monitor: a blocking 30 ms wait per request makes the loop late; an awaited 30 ms wait
     keeps it on time while about (RPS x 30 ms) requests are in flight, which the in-flight integral shows."""
-    import threading
-
-    from model_api_helpers import start_model_api
-
     figures = {}
     for name, flags in (("blocking", ("--io-ms", "30", "--blocking")), ("async", ("--io-ms", "30"))):
-        api = start_model_api(*flags, tmp_dir=tmp_path)
-        try:
-            def send(count=12, url=api.url):
-                with httpx.Client() as client:
-                    for _ in range(count):
-                        client.post(f"{url}/predict", json=TUTORIAL_HOUSE, timeout=10)
-
-            started = time.monotonic()
-            threads = [threading.Thread(target=send) for _ in range(6)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.monotonic() - started
-            summary = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()
-        finally:
-            api.stop()
+        api = model_api(*flags)
+        wall, summary = predict_in_parallel(api, clients=6, each=12)
+        api.stop()  # the next API is measured alone
         predict = summary["endpoints"]["/predict"]
         figures[name] = (summary["loop"], predict, wall)
     blocking, _, _ = figures["blocking"]
@@ -179,10 +181,6 @@ def test_the_in_flight_sampler_adds_requests_times_seconds():
 def test_the_in_flight_sampler_thread_counts_while_the_loop_is_held():
     """The sampler is a thread: with one request held in flight and this thread burning CPU (the GIL busy, as
     a CPU-bound handler keeps it), about one request-second per second is counted; stopping ends the thread."""
-    import threading
-
-    from labs.model_api.metrics import Metrics
-
     metrics = Metrics(None, 0)
     before = threading.active_count()
     stop = metrics.start_sampler(0.005)
@@ -201,31 +199,12 @@ def test_the_in_flight_sampler_thread_counts_while_the_loop_is_held():
 @pytest.mark.slow
 @pytest.mark.dbfree
 @pytest.mark.parametrize("flags", [("--cpu-ms", "15"), ("--io-ms", "15", "--blocking")], ids=["cpu", "blocking"])
-def test_in_flight_count_follows_littles_law_when_handlers_hold_the_loop(tmp_path, flags):
+def test_in_flight_count_follows_littles_law_when_handlers_hold_the_loop(model_api, flags):
     """A CPU-bound handler and a blocking one hold the event loop for the whole request, one request at a time:
     the API must still count about RPS x its mean latency in flight (about 1 here), not 0."""
-    import threading
-
-    from model_api_helpers import start_model_api
-
-    api = start_model_api(*flags, tmp_dir=tmp_path)
-    try:
-        def send(count=15):
-            with httpx.Client() as client:
-                for _ in range(count):
-                    client.post(f"{api.url}/predict", json=TUTORIAL_HOUSE, timeout=10)
-
-        before = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()["loop"]["in_flight_request_s"]
-        started = time.monotonic()
-        threads = [threading.Thread(target=send) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - started
-        summary = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()
-    finally:
-        api.stop()
+    api = model_api(*flags)
+    before = httpx.get(f"{api.url}/metrics/summary", timeout=5).json()["loop"]["in_flight_request_s"]
+    wall, summary = predict_in_parallel(api, clients=4, each=15)
     predict = summary["endpoints"]["/predict"]
     rps = predict["count"] / wall
     expected = rps * predict["mean_ms"] / 1000
