@@ -50,8 +50,16 @@ def test_inter_token_latency_grows_with_the_batch(by_concurrency):
 
 
 def test_tokens_per_second_level_off_at_the_maximum_batch(by_concurrency):
+    """Batching multiplies throughput up to the max batch (4), then it stays flat.
+
+    The 200-token prompts' prefill is part of each request: alone, 24 tokens in 100 ms + 23 x 25 ms = 36
+    tokens/s; four at once, 4 x 24 in 400 ms + 23 x 40 ms = 73 tokens/s. That 2.0x is the design figure, so
+    the floor sits below it for a busy machine (the four streams' arrivals and their four times the
+    per-token work stretch their run more than one stream's); no batching would give 1.0x and a batch of 2
+    about 1.5x.
+    """
     one, full, double = (by_concurrency[n].tokens_per_s for n in (1, 4, 8))
-    assert full / one >= 2.0, (one, full)  # 4 / 40 ms = 100 tokens/s against 1 / 25 ms = 40
+    assert full / one >= 1.7, (one, full)
     assert 0.7 <= double / full <= 1.35, (full, double)  # the batch is full either way: same throughput
     # ... and the extra streams only wait: their time to first token climbs
     assert by_concurrency[8].ttft_ms(90) >= 2 * by_concurrency[4].ttft_ms(50)
