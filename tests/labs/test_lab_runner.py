@@ -68,13 +68,15 @@ def test_a_short_run_records_samples_and_exact_results(learner, lab):
 def test_a_distributed_run_merges_every_workers_requests(learner, lab):
     """--processes 2: the master merges both workers' histograms; every request is counted once, and the
     live samples show the requests per second and percentiles while the run goes on."""
-    run = queued(learner, lab, users=6, spawn_rate=6, duration_s=4, workers=2,
+    run = queued(learner, lab, users=6, spawn_rate=6, duration_s=6, workers=2,
                  api={"delay_median_ms": 20.0, "delay_p99_ms": 80.0})
     assert runner.execute(run.pk) == "succeeded", run.failure_reason
     run.refresh_from_db()
     results = run.results
     assert results["generator"] == {"role": "master", "processes": 3}
-    assert results["requests"] > 10 and results["requests"] == results["locust_requests"]
+    # A user asks at once, then waits 1-2 s after each answer: in 6 s each of the 6 asks at least twice, even
+    # when a busy machine delays its spawn and its two answers by up to 4 s in all (about 4 times when idle).
+    assert results["requests"] >= 2 * 6 and results["requests"] == results["locust_requests"]
     assert sum(e["requests"] for e in results["endpoints"]) == results["requests"]
     # Live figures come only from the workers' deltas: each second shows their RPS and window percentiles.
     live = [s for s in run.samples_since() if s["rps"] > 0 and s["p99_ms"] is not None]
