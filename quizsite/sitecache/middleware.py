@@ -143,6 +143,7 @@ class AnonymousPageCacheMiddleware:
         response = HttpResponse(content)
         for name, value in headers:
             response[name] = value
+        response["Content-Length"] = str(len(content))  # as CommonMiddleware would (it is not run on a hit)
         if has_token:
             return self.csrf.process_response(request, response)  # sets or renews the CSRF cookie
         if response.has_header("ETag"):

@@ -1,6 +1,6 @@
 """One row: the content's version, one more each time a question, topic, quiz or lab changes."""
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 
 SINGLETON = 1
@@ -17,8 +17,15 @@ class ContentVersion(models.Model):
 
 
 def current_version() -> int:
-    """The content's version now (one indexed read; every process and host sees the same)."""
-    return ContentVersion.objects.filter(pk=SINGLETON).values_list("version", flat=True).first() or 0
+    """The content's version now (one indexed read; every process and host sees the same).
+
+    Plain SQL: it runs on every request the page cache answers, and building the same ORM query each time
+    cost more than the read itself (about 0.2 ms of a kept page's 0.5 ms, cProfile)."""
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {table} WHERE id = %s", [SINGLETON])  # noqa: S608 - our own table
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def bump_version() -> None:

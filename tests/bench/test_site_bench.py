@@ -85,3 +85,24 @@ def test_lua_script_sets_the_method_and_a_literal_body():
     assert "function done(summary, latency, requests)" in script
     with pytest.raises(ValueError):
         site.lua_script("POST", "]==]")
+
+
+def test_the_median_round_carries_its_own_ratio_and_every_rounds_errors():
+    """Three rounds with ratios 0.40, 0.25 and 0.55: the median is 0.40's round; errors add up (1 + 0 + 2)."""
+    low = site.Result(requests=100, duration_s=1.0, p50_ms=5, p99_ms=50, errors=0)
+    mid = site.Result(requests=160, duration_s=1.0, p50_ms=4, p99_ms=40, errors=1)
+    high = site.Result(requests=220, duration_s=1.0, p50_ms=3, p99_ms=30, errors=2)
+    ratio, result = site.median_round([(0.40, mid), (0.25, low), (0.55, high)])
+    assert ratio == 0.40
+    assert (result.requests, result.p99_ms, result.errors) == (160, 40, 3)
+    # An even count takes the lower middle: the verdict never rests on the luckier of two.
+    assert site.median_round([(0.6, high), (0.3, low)])[0] == 0.3
+
+
+def test_a_row_measured_in_rounds_is_judged_by_its_own_ratio():
+    base = site.Result(requests=1000, duration_s=1.0, p50_ms=1, p99_ms=10, errors=0)
+    page = site.Result(requests=900, duration_s=1.0, p50_ms=2, p99_ms=20, errors=0)  # 0.90 of this base...
+    rows = [(site.Target("base", "/healthz", "baseline"), base, 1.0),
+            (site.Target("page", "/", "page"), page, 0.45)]  # ...but 0.45 of the baselines its rounds ran beside
+    text, passed = site.table(rows)
+    assert not passed and "| 0.45 |" in text
