@@ -26,8 +26,11 @@ run: content
 	$(PY) -m quizsite.static_stamp
 	PORT=$(PORT) $(PY) -m quizsite.supervise
 
+# The whole suite in two parts: the unit tests on both cores at once (pytest-xdist), then the browser journeys
+# and the real subprocess and load tests one at a time (they measure timings and share the lab lock files).
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e and not slow" -n 2
+	$(PY) -m pytest -m "e2e or slow"
 
 # The unit tests only: no browser, no subprocesses.
 test-fast: install

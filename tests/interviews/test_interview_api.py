@@ -3,6 +3,7 @@
 import pytest
 
 from quizsite.interviews.models import TRACK_TOPICS, Interview
+from quizsite.questions.models import Question
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +43,22 @@ def test_the_current_question_never_carries_the_rubric(candidate):
     assert data["number"] == 1 and data["of"] == 3 and data["question"]["prompt"]
     assert isinstance(data["question"]["follow_ups"], list)
     assert data["question_remaining_s"] <= 600 and data["remaining_s"] <= 1800
+    # No rubric field anywhere in the answer (the words themselves may be in a prompt: "the weight of a task")...
+    assert not {key for key in keys(data) if key in RUBRIC_WORDS}
+    # ...and none of the rubric's text: its model answer and what each of its concepts says.
+    question = Question.objects.get(slug=data["question"]["id"])
     flat = str(data)
-    assert not any(word in flat for word in RUBRIC_WORDS)
+    secrets = [question.spec["model_answer"], *(concept["label"] for concept in question.rubric_concepts())]
+    assert len(secrets) > 1 and not [s for s in secrets if s in flat]
+
+
+def keys(value) -> list[str]:
+    """Every dict key in a JSON value, at any depth."""
+    if isinstance(value, dict):
+        return [*value, *(k for v in value.values() for k in keys(v))]
+    if isinstance(value, list):
+        return [k for v in value for k in keys(v)]
+    return []
 
 
 @pytest.fixture
