@@ -41,9 +41,11 @@ def quiz_list(request: HttpRequest) -> HttpResponse:
 def quiz_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quiz = _get_quiz_for_learner(request, slug)
     initial = {"mode": quiz.default_mode, "time_limit_minutes": (quiz.time_limit_s or 0) // 60 or None}
-    return render(request, "quizzes/detail.html", {
+    response = render(request, "quizzes/detail.html", {
         "quiz": quiz, "questions": quiz.ordered_questions(), "form": StartForm(initial=initial),
     })
+    response.content_cacheable = quiz.is_curated  # a learner's own quiz does not bump the content version
+    return response
 
 
 @require_POST

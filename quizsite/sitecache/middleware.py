@@ -26,19 +26,42 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import DisallowedHost
+from django.db import Error as DatabaseError  # every database error, InterfaceError included
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware, get_token
 from django.utils.cache import get_conditional_response
 
-from quizsite.health import DATABASE_ERRORS
 from quizsite.sitecache.models import current_version
 
-TIMEOUT_S = 24 * 3600
+# Short: with Redis the kept pages share its memory with the rate limits, and a flood of distinct URLs must
+# not stay resident long (in memory, PAGE_CACHE_ENTRIES bounds them per process).
+TIMEOUT_S = 10 * 60
+MAX_QUERY_CHARS = 200  # longer query strings (no real filter needs one) are built, never kept
+logger = logging.getLogger(__name__)
+
+
+def release_id() -> str:
+    """What a deploy changes besides the content: the collected static files' manifest (hashed names in the
+    pages) and the lesson files. Kept pages of an earlier release are never served after it."""
+    digest = hashlib.sha256()
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    lessons = Path(settings.BASE_DIR) / "content" / "lessons"
+    for path in sorted(lessons.glob("*")) if lessons.is_dir() else []:
+        digest.update(f"{path.name}:{path.stat().st_mtime_ns}:{path.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
+
+
+RELEASE = release_id()
 CACHE_ALIAS = "pages"
 # Exactly as long as a masked token, so the page's length is the same before and after the swap.
 TOKEN_PLACEHOLDER = b"CSRFTOKENPLACEHOLDER".ljust(2 * CSRF_SECRET_LENGTH, b"X")
@@ -52,7 +75,8 @@ def content_page(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response.content_cacheable = True
+        if not hasattr(response, "content_cacheable"):  # a view may say False for one answer
+            response.content_cacheable = True
         return response
 
     wrapper.content_cacheable = True  # what the middleware looks up before it reads anything
@@ -104,28 +128,49 @@ class AnonymousPageCacheMiddleware:
         cache = caches[CACHE_ALIAS]
         try:
             key = self.key(request)
-        except DATABASE_ERRORS:  # the view's own query fails too, and the outage middleware answers 503
+        except DatabaseError:  # the view's own query fails too, and the outage middleware answers 503
             return self.get_response(request)
-        stored = cache.get(key)
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache (Redis) is away: build the page as if it were not kept
+            logger.warning("page cache unavailable on read", exc_info=True)
+            stored = None
         if stored is not None:
             return self.serve(request, *stored)
         response = self.get_response(request)
         if self.storable(response):
+            # A page that already carries the placeholder (a query string echoed back) would get the next
+            # visitor's token written into its links: such a page is not kept.
+            if TOKEN_PLACEHOLDER in response.content:
+                return response
             content, has_token = cut_tokens(response.content, request.META.get("CSRF_COOKIE"))
             headers = [(name, value) for name, value in response.items() if name.lower() not in SKIPPED_HEADERS]
-            cache.set(key, (content, headers, has_token), TIMEOUT_S)
+            try:
+                cache.set(key, (content, headers, has_token), TIMEOUT_S)
+            except Exception:  # noqa: BLE001 - not kept this time; the visitor still gets the page
+                logger.warning("page cache unavailable on write", exc_info=True)
         return response
 
     @staticmethod
     def eligible(request: HttpRequest) -> bool:
         if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
             return False
-        return all(name == settings.CSRF_COOKIE_NAME for name in request.COOKIES) and view_opts_in(request)
+        if not all(name == settings.CSRF_COOKIE_NAME for name in request.COOKIES):
+            return False
+        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
+            return False
+        try:
+            request.get_host()  # ALLOWED_HOSTS, checked here too: a hit never reaches CommonMiddleware
+        except DisallowedHost:
+            return False  # built as usual: CommonMiddleware answers 400
+        return view_opts_in(request)
 
     @staticmethod
     def key(request: HttpRequest) -> str:
-        parts = "\n".join([request.scheme or "", request.META.get("HTTP_HOST", ""), request.get_full_path(),
-                           request.META.get("HTTP_ACCEPT", ""), request.META.get("HTTP_HX_REQUEST", "")])
+        # Only what the answer depends on: Accept for the API (JSON or an error), HX-Request as yes or no.
+        accept = request.META.get("HTTP_ACCEPT", "") if request.path_info.startswith("/api/") else ""
+        parts = "\n".join([RELEASE, request.scheme or "", request.get_host().lower(), request.get_full_path(),
+                           accept, "htmx" if request.META.get("HTTP_HX_REQUEST") == "true" else ""])
         request.content_version = current_version()  # read once: ContentCachedMixin reuses it
         return f"page:{request.content_version}:{hashlib.sha256(parts.encode()).hexdigest()}"
 

@@ -15,7 +15,21 @@ def on_content_change(sender, **kwargs) -> None:
 
     if kwargs.get("raw"):  # loaddata of fixtures: the version table may not be there yet
         return
+    if is_learners_own_quiz(sender, kwargs.get("instance")):
+        return
     bump_version()
+
+
+def is_learners_own_quiz(sender, instance) -> bool:
+    """A quiz a learner builds (and its items) is no kept page's content: its page is never kept, and a class
+    building quizzes must not throw every kept page away each time."""
+    label = sender._meta.label
+    if label == "quizzes.Quiz":
+        return not instance.is_curated
+    if label == "quizzes.QuizItem":
+        quiz = type(instance).quiz.field.related_model.objects.filter(pk=instance.quiz_id).first()
+        return quiz is not None and not quiz.is_curated  # gone already: count it as a change
+    return False
 
 
 def connect() -> None:

@@ -8,6 +8,7 @@ changes bump the version (quizsite.sitecache.signals), so nothing stale is ever 
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import caches
@@ -16,17 +17,23 @@ from django.utils.cache import get_conditional_response
 
 from quizsite.sitecache.models import current_version
 
-TIMEOUT_S = 24 * 3600
+TIMEOUT_S = 10 * 60  # short: with Redis, a flood of distinct URLs must not stay resident (see middleware.py)
+MAX_QUERY_CHARS = 200
+logger = logging.getLogger(__name__)
 
 
 def cache_key(version: int, request, anonymous_only: bool) -> str:
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The whole URL: DRF's pagination links are absolute, built from the request's host and scheme (a Host
+    # with a port passes ALLOWED_HOSTS), so an answer is only ever given back for the same host and scheme.
+    path = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
     return f"content:{version}:{'anon' if anonymous_only else 'all'}:{path}"
 
 
 def cacheable(request, anonymous_only: bool) -> bool:
     """GET/HEAD without credentials that could fail (a token) or, where the answer varies by reader, any."""
     if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
         return False
     return not (anonymous_only and settings.SESSION_COOKIE_NAME in request.COOKIES)
 
@@ -45,7 +52,11 @@ class ContentCachedMixin:
         version = getattr(request, "content_version", None)  # read already by the page cache middleware
         key = cache_key(current_version() if version is None else version, request, anonymous_only)
         cache = caches["pages"]  # never the default cache: distinct URLs must not evict the rate limits
-        stored = cache.get(key)
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache (Redis) is away: answer as if nothing were kept
+            logger.warning("content cache unavailable on read", exc_info=True)
+            stored = None
         if stored is None:
             response = super().dispatch(request, *args, **kwargs)
             if response.status_code != 200 or response.cookies:
@@ -54,7 +65,10 @@ class ContentCachedMixin:
                 response.render()
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             response["ETag"] = etag
-            cache.set(key, (response.content, list(response.items())), TIMEOUT_S)
+            try:
+                cache.set(key, (response.content, list(response.items())), TIMEOUT_S)
+            except Exception:  # noqa: BLE001 - not kept this time; the reader still gets the answer
+                logger.warning("content cache unavailable on write", exc_info=True)
         else:
             content, headers = stored
             response = HttpResponse(content)

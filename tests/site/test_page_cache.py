@@ -155,3 +155,67 @@ def test_cutting_tokens_finds_every_masked_form_of_the_secret_and_nothing_else()
     assert other.encode() in cut and f"x{token}".encode() in cut
     assert len(TOKEN_PLACEHOLDER) == len(token)
     assert cut_tokens(page, None) == (page, False)
+
+
+def test_api_links_follow_the_host_that_asked(learner):
+    """DRF's pagination links are absolute: a Host with a port (it passes ALLOWED_HOSTS) must not leave its
+    links in the answer kept for everyone else (signed-in readers are served by ContentCachedMixin)."""
+    odd = Client().get("/api/v1/topics/", HTTP_HOST="testserver:1")
+    assert odd.status_code == 200
+    listing = Client(HTTP_HOST="testserver:1").get("/api/v1/questions/").json()
+    assert listing["next"].startswith("http://testserver:1/")
+    reader = Client()
+    reader.force_login(learner)
+    for client in (Client(), reader):
+        assert client.get("/api/v1/questions/").json()["next"].startswith("http://testserver/")
+
+
+def test_a_disallowed_host_gets_400_even_when_the_page_is_kept():
+    Client().get("/questions/")
+    assert Client().get("/questions/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_a_page_echoing_the_placeholder_is_never_kept():
+    """Kept, it would have the next visitor's token written into its links and search box."""
+    url = "/questions/?q=" + TOKEN_PLACEHOLDER.decode()
+    first = Client().get(url)
+    assert first.status_code == 200 and TOKEN_PLACEHOLDER in first.content
+    assert kept_pages() == 0
+    second = Client().get(url)
+    assert TOKEN_PLACEHOLDER in second.content  # echoed as sent, never swapped for this visitor's token
+
+
+def test_long_query_strings_are_built_not_kept():
+    assert Client().get("/questions/?topic=" + "x" * 300).status_code == 200
+    assert kept_pages() == 0
+
+
+def test_htmx_header_values_share_one_kept_fragment():
+    Client().get("/questions/", HTTP_HX_REQUEST="true")
+    Client().get("/questions/", HTTP_HX_REQUEST="TRUE-but-not-htmx")  # not htmx: the whole page
+    Client().get("/questions/")
+    assert kept_pages() == 2
+
+
+def test_a_learners_own_quiz_neither_bumps_the_version_nor_is_kept(learner):
+    from quizsite.quizzes.models import Quiz
+    from quizsite.sitecache.models import current_version
+
+    before = current_version()
+    own = Quiz.objects.create(slug="my-own-quiz", title="Mine", is_curated=False)
+    assert current_version() == before
+    assert Client().get(f"/quizzes/{own.slug}/").status_code == 200
+    assert kept_pages() == 0
+
+
+def test_a_cache_that_is_away_costs_the_cache_not_the_page(monkeypatch):
+    """Redis down: the page is built and served as if nothing were kept."""
+    pages = caches["pages"]
+
+    def away(*args, **kwargs):
+        raise ConnectionError("the cache is away")
+
+    monkeypatch.setattr(pages, "get", away)
+    monkeypatch.setattr(pages, "set", away)
+    assert Client().get("/questions/").status_code == 200
+    assert Client().get("/questions/").status_code == 200
