@@ -77,8 +77,15 @@ def test_a_blocking_call_in_an_async_handler_reads_blocking(runs):
 
 
 def test_a_starved_generator_reads_generator(runs):
-    d = runs("generator").diagnosis
-    assert d["bottleneck"] == "generator", d["bottleneck_evidence"]
+    run = runs("generator")
+    d = run.diagnosis
+    if d["bottleneck"] != "generator" and contended(run):
+        # Locust then waits for a core instead of burning one (never "hot"), and the API waiting for a core
+        # looks like an API that wants more CPU than it has: the run measured the machine. CI once read `io`
+        # here while another test suite ran beside it.
+        pytest.skip(f"the machine was busy: the API waited for a core {run.results['api_cpu_wait_percent']}% of "
+                    "the time, so the starved generator could not be told from a starved API")
+    assert d["bottleneck"] == "generator", (d["bottleneck_evidence"], run.results.get("api_cpu_wait_percent"))
     assert d["plateau_rps"] is None and "measured Locust" in d["summary"]
 
 
