@@ -26,26 +26,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import re
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.db import Error as DatabaseError  # every database error, InterfaceError included
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware, get_token
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 
+from quizsite.sitecache import store
 from quizsite.sitecache.models import current_version
-
-# Short: with Redis the kept pages share its memory with the rate limits, and a flood of distinct URLs must
-# not stay resident long (in memory, PAGE_CACHE_ENTRIES bounds them per process).
-TIMEOUT_S = 10 * 60
-MAX_QUERY_CHARS = 200  # longer query strings (no real filter needs one) are built, never kept
-logger = logging.getLogger(__name__)
 
 
 def release_id() -> str:
@@ -62,7 +55,6 @@ def release_id() -> str:
 
 
 RELEASE = release_id()
-CACHE_ALIAS = "pages"
 # Exactly as long as a masked token, so the page's length is the same before and after the swap.
 TOKEN_PLACEHOLDER = b"CSRFTOKENPLACEHOLDER".ljust(2 * CSRF_SECRET_LENGTH, b"X")
 TOKEN_CANDIDATE = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{%d}(?![A-Za-z0-9])" % (2 * CSRF_SECRET_LENGTH))
@@ -125,16 +117,11 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.eligible(request):
             return self.get_response(request)
-        cache = caches[CACHE_ALIAS]
         try:
             key = self.key(request)
         except DatabaseError:  # the view's own query fails too, and the outage middleware answers 503
             return self.get_response(request)
-        try:
-            stored = cache.get(key)
-        except Exception:  # noqa: BLE001 - the cache (Redis) is away: build the page as if it were not kept
-            logger.warning("page cache unavailable on read", exc_info=True)
-            stored = None
+        stored = store.read(key)
         if stored is not None:
             return self.serve(request, *stored)
         response = self.get_response(request)
@@ -145,10 +132,7 @@ class AnonymousPageCacheMiddleware:
                 return response
             content, has_token = cut_tokens(response.content, request.META.get("CSRF_COOKIE"))
             headers = [(name, value) for name, value in response.items() if name.lower() not in SKIPPED_HEADERS]
-            try:
-                cache.set(key, (content, headers, has_token), TIMEOUT_S)
-            except Exception:  # noqa: BLE001 - not kept this time; the visitor still gets the page
-                logger.warning("page cache unavailable on write", exc_info=True)
+            store.keep(key, (content, headers, has_token))
         return response
 
     @staticmethod
@@ -157,7 +141,7 @@ class AnonymousPageCacheMiddleware:
             return False
         if not all(name == settings.CSRF_COOKIE_NAME for name in request.COOKIES):
             return False
-        if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
+        if store.query_too_long(request):
             return False
         try:
             request.get_host()  # ALLOWED_HOSTS, checked here too: a hit never reaches CommonMiddleware

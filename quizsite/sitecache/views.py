@@ -1,25 +1,20 @@
 """API reads of content, cached whole under the content version, with ETags (304 when unchanged).
 
 A cached answer is the exact bytes and headers the view gave before: the cache key holds the content
-version, the path with its query string, and whether the reader is anonymous where that matters. Content
+version, the whole URL, and whether the reader is anonymous where that matters. Content
 changes bump the version (quizsite.sitecache.signals), so nothing stale is ever served.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
+from quizsite.sitecache import store
 from quizsite.sitecache.models import current_version
-
-TIMEOUT_S = 10 * 60  # short: with Redis, a flood of distinct URLs must not stay resident (see middleware.py)
-MAX_QUERY_CHARS = 200
-logger = logging.getLogger(__name__)
 
 
 def cache_key(version: int, request, anonymous_only: bool) -> str:
@@ -33,7 +28,7 @@ def cacheable(request, anonymous_only: bool) -> bool:
     """GET/HEAD without credentials that could fail (a token) or, where the answer varies by reader, any."""
     if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
         return False
-    if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_CHARS:
+    if store.query_too_long(request):
         return False
     return not (anonymous_only and settings.SESSION_COOKIE_NAME in request.COOKIES)
 
@@ -51,12 +46,7 @@ class ContentCachedMixin:
             return super().dispatch(request, *args, **kwargs)
         version = getattr(request, "content_version", None)  # read already by the page cache middleware
         key = cache_key(current_version() if version is None else version, request, anonymous_only)
-        cache = caches["pages"]  # never the default cache: distinct URLs must not evict the rate limits
-        try:
-            stored = cache.get(key)
-        except Exception:  # noqa: BLE001 - the cache (Redis) is away: answer as if nothing were kept
-            logger.warning("content cache unavailable on read", exc_info=True)
-            stored = None
+        stored = store.read(key)
         if stored is None:
             response = super().dispatch(request, *args, **kwargs)
             if response.status_code != 200 or response.cookies:
@@ -65,10 +55,7 @@ class ContentCachedMixin:
                 response.render()
             etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             response["ETag"] = etag
-            try:
-                cache.set(key, (response.content, list(response.items())), TIMEOUT_S)
-            except Exception:  # noqa: BLE001 - not kept this time; the reader still gets the answer
-                logger.warning("content cache unavailable on write", exc_info=True)
+            store.keep(key, (response.content, list(response.items())))
         else:
             content, headers = stored
             response = HttpResponse(content)

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -101,6 +102,18 @@ def _wait_in_thread(lock) -> threading.Thread:
     return waiter
 
 
+@contextmanager
+def _slot_held(lock_file):
+    """The machine's one slot taken, as a lab run holds it, until the block ends."""
+    holder = open(lock_file, "a+")  # noqa: SIM115 - released in finally
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        holder.close()
+
+
 def _heartbeat(submission: Submission):
     return Submission.objects.get(pk=submission.pk).heartbeat_at
 
@@ -109,19 +122,14 @@ def test_a_waiting_submission_beats_its_heartbeat_until_a_slot_is_free(learner, 
     """While a lab run holds the machine's one slot, the queued submission's heartbeat moves on, naming this
     worker; once the slot is let go the submission takes it."""
     submission = _submit(learner, "write-mluser", "")
-    holder = open(lock_file, "a+")
-    fcntl.flock(holder, fcntl.LOCK_EX)
     lock = runner.submission_lock(submission)
-    try:
+    with _slot_held(lock_file):
         waiter = _wait_in_thread(lock)
         first = wait_for(lambda: _heartbeat(submission), timeout=30, what="the first heartbeat")
         wait_for(lambda: _heartbeat(submission) > first, timeout=30, what="the heartbeat to move on")
         submission.refresh_from_db()
         assert submission.status == SubmissionStatus.QUEUED and not lock.acquired
         assert submission.worker_host == socket.gethostname() and submission.worker_pid == os.getpid()
-    finally:
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        holder.close()
     waiter.join(timeout=30)
     assert not waiter.is_alive() and lock.acquired and lock.slot == 0
     lock.__exit__(None, None, None)
@@ -131,15 +139,10 @@ def test_a_submission_no_longer_queued_stops_waiting_for_a_slot(learner, lock_fi
     """A submission that leaves the queue while every slot is taken (ended by the stale check, say) is not
     run: the wait ends without a slot, while the lab run still holds the machine."""
     submission = _submit(learner, "write-mluser", "")
-    holder = open(lock_file, "a+")
-    fcntl.flock(holder, fcntl.LOCK_EX)
     lock = runner.submission_lock(submission)
-    try:
+    with _slot_held(lock_file):
         waiter = _wait_in_thread(lock)
         wait_for(lambda: _heartbeat(submission), timeout=30, what="the first heartbeat")
         assert runner.finish(submission, SubmissionStatus.ERROR, reason="ended elsewhere")
         waiter.join(timeout=30)
         assert not waiter.is_alive() and not lock.acquired
-    finally:
-        fcntl.flock(holder, fcntl.LOCK_UN)
-        holder.close()
